@@ -1,0 +1,88 @@
+# rtcgate: one Makefile drives everything.
+#   make deps      install missing Debian and npm packages (idempotent)
+#   make           build all services
+#   make test      deps, build, every test; last line "N passed, N failed"
+#   make run       deps, build, start the whole suite in the foreground
+#   make SAN=1 ... the same with AddressSanitizer + UBSan
+#   make clean
+
+SAN ?=
+CC ?= cc
+VERSION := $(shell git describe --always --dirty 2>/dev/null || echo 0.1.0)
+
+ifeq ($(SAN),1)
+BUILD := build/san
+SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all \
+	-fno-omit-frame-pointer
+OPT := -O1
+else
+BUILD := build/release
+SANFLAGS :=
+OPT := -O2
+endif
+
+PKGS := jansson libnats glib-2.0 sofia-sip-ua openssl
+WSGW_PKGS := libwebsockets
+# -isystem: warnings in library headers are not ours to fix
+pkg_cflags = $(shell pkg-config --cflags $(1) 2>/dev/null | sed 's/-I/-isystem /g')
+pkg_libs = $(shell pkg-config --libs $(1) 2>/dev/null)
+
+WARN := -Wall -Wextra -Werror -Wshadow -Wmissing-prototypes \
+	-Wstrict-prototypes -Wvla -Wno-unused-parameter
+CFLAGS_ALL = -std=gnu11 $(OPT) -g $(WARN) $(SANFLAGS) -MMD -MP \
+	-D_GNU_SOURCE -DRTCGATE_VERSION='"$(VERSION)"' -Icommon \
+	$(call pkg_cflags,$(PKGS) $(WSGW_PKGS)) $(CFLAGS)
+LDFLAGS_ALL = $(SANFLAGS) $(LDFLAGS)
+LIBS_COMMON = $(call pkg_libs,$(PKGS)) -lpthread
+
+COMMON_SRC := $(wildcard common/*.c)
+COMMON_OBJ := $(COMMON_SRC:%.c=$(BUILD)/%.o)
+SERVICES := wsgw registrar b2bua mediad
+BINS := $(SERVICES:%=$(BUILD)/bin/rtcgate-%)
+
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+
+.PHONY: all deps test run clean unit bench
+all: $(BINS) $(UNIT_BINS)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -c $< -o $@
+
+define service_rule
+$(1)_OBJ := $$(patsubst %.c,$(BUILD)/%.o,$$(wildcard services/$(1)/*.c))
+$(BUILD)/bin/rtcgate-$(1): $$($(1)_OBJ) $(COMMON_OBJ)
+	@mkdir -p $$(dir $$@)
+	$$(CC) $(LDFLAGS_ALL) -o $$@ $$^ $(LIBS_COMMON) $$($(1)_LIBS)
+endef
+wsgw_LIBS = $(call pkg_libs,$(WSGW_PKGS))
+$(foreach s,$(SERVICES),$(eval $(call service_rule,$(s))))
+
+# Unit tests link the module under test from common/ or a service
+# (services' main.o excluded).
+SVC_MODULE_OBJ = $(filter-out %/main.o,$(foreach s,$(SERVICES),$($(s)_OBJ)))
+$(BUILD)/tests/%: tests/unit/%.c $(COMMON_OBJ) $(SVC_MODULE_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -Iservices -o $@ $^ $(LDFLAGS_ALL) \
+		$(LIBS_COMMON) $(wsgw_LIBS) $(call pkg_libs,cmocka)
+
+deps:
+	@tools/deps.sh
+
+test: deps
+	@$(MAKE) --no-print-directory all
+	@BUILD=$(BUILD) SAN=$(SAN) tests/run.sh
+
+run: deps
+	@$(MAKE) --no-print-directory all
+	@BUILD=$(BUILD) tools/run.sh
+
+bench: deps
+	@$(MAKE) --no-print-directory all
+	@BUILD=$(BUILD) bench/run.sh
+
+clean:
+	rm -rf build
+
+-include $(shell find build -name '*.d' 2>/dev/null)

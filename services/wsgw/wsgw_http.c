@@ -1,0 +1,129 @@
+/* wsgw_http: plain HTTPS on the same port: /healthz and /metrics (answered
+ * from the health cache), static files through an lws mount, and refusal of
+ * WebSocket handshakes that do not ask for the "sip" subprotocol. */
+#include "wsgw.h"
+#include "log.h"
+
+#include <string.h>
+
+struct wsgw_http {
+	char *body;
+	size_t len, sent;
+};
+
+struct wsgw *wsgw_global;
+
+static int wsgw_http_start(struct lws *wsi, struct wsgw_http *h,
+			   const char *path)
+{
+	struct wsgw *g = wsgw_global;
+	unsigned char hdr[LWS_PRE + 1024], *start = hdr + LWS_PRE, *p = start,
+		*end = hdr + sizeof(hdr) - 1;
+	int status = 200;
+	const char *type;
+
+	if (!strncmp(path, "/healthz", 8)) {
+		h->body = wsgw_health_json(g, &status);
+		type = "application/json";
+	} else {
+		h->body = wsgw_health_metrics(g);
+		type = "text/plain; version=0.0.4";
+	}
+	h->len = h->body ? strlen(h->body) : 0;
+	h->sent = 0;
+	if (lws_add_http_common_headers(wsi, (unsigned)status, type,
+					(lws_filepos_t)h->len, &p, end) ||
+	    lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_CACHE_CONTROL,
+					 (unsigned char *)"no-store", 8, &p,
+					 end) ||
+	    lws_finalize_write_http_header(wsi, start, &p, end))
+		return 1;
+	lws_callback_on_writable(wsi);
+	return 0;
+}
+
+static int wsgw_http_write(struct lws *wsi, struct wsgw_http *h)
+{
+	enum { CHUNK = 8192 };
+	unsigned char buf[LWS_PRE + CHUNK];
+	size_t n = h->len - h->sent;
+
+	if (n > CHUNK)
+		n = CHUNK;
+	memcpy(buf + LWS_PRE, h->body + h->sent, n);
+	h->sent += n;
+	int last = h->sent == h->len;
+	if (lws_write(wsi, buf + LWS_PRE, n,
+		      last ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP) != (int)n)
+		return 1;
+	if (!last) {
+		lws_callback_on_writable(wsi);
+		return 0;
+	}
+	return lws_http_transaction_completed(wsi) ? -1 : 0;
+}
+
+static int wsgw_http_cb(struct lws *wsi, enum lws_callback_reasons reason,
+			void *user, void *in, size_t len)
+{
+	struct wsgw *g = wsgw_global;
+	struct wsgw_http *h = user;
+
+	switch (reason) {
+	case LWS_CALLBACK_SERVER_NEW_CLIENT_INSTANTIATED:
+		g_hash_table_insert(g->handshakes, wsi,
+				    g_memdup2(&(int64_t){ wsgw_now_us() },
+					      sizeof(int64_t)));
+		break;
+	case LWS_CALLBACK_FILTER_HTTP_CONNECTION:
+	case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
+		wsgw_conn_handshake_seen(g, wsi);
+		break;
+	case LWS_CALLBACK_WSI_DESTROY: {
+		int64_t *t = g_hash_table_lookup(g->handshakes, wsi);
+		/* Closed before any request: the handshake deadline hit. */
+		if (t && wsgw_now_us() - *t >=
+			 (g->cfg.handshake_timeout * 1000000) * 9 / 10)
+			metrics_inc(&g->svc.metrics, WM_HANDSHAKE_TIMEOUTS);
+		g_hash_table_remove(g->handshakes, wsi);
+		break;
+	}
+	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
+		/* A WebSocket handshake that reached protocols[0]: no "sip". */
+		metrics_inc(&g->svc.metrics, WM_REFUSED);
+		LOG_INFO("http", "refused WebSocket without subprotocol sip");
+		return -1;
+	case LWS_CALLBACK_HTTP: {
+		char uri[64] = "";
+		lws_hdr_copy(wsi, uri, sizeof(uri), WSI_TOKEN_GET_URI);
+		if (h)
+			return wsgw_http_start(wsi, h, uri);
+		return 1;
+	}
+	case LWS_CALLBACK_HTTP_WRITEABLE:
+		if (h && h->body)
+			return wsgw_http_write(wsi, h);
+		break;
+	case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
+	case LWS_CALLBACK_CLOSED_HTTP:
+		if (h) {
+			free(h->body);
+			h->body = NULL;
+		}
+		break;
+	default:
+		break;
+	}
+	return lws_callback_http_dummy(wsi, reason, user, in, len);
+}
+
+static const struct lws_protocols wsgw_http_proto = {
+	.name = "http",
+	.callback = wsgw_http_cb,
+	.per_session_data_size = sizeof(struct wsgw_http),
+};
+
+const struct lws_protocols *wsgw_http_protocol(void)
+{
+	return &wsgw_http_proto;
+}
