@@ -87,6 +87,16 @@ void sipframe_free(struct sipframe *f)
 	free(f);
 }
 
+struct msg_s *sipframe_msg(struct sipframe *f)
+{
+	return f->msg;
+}
+
+struct sip_s *sipframe_sip(struct sipframe *f)
+{
+	return f->sip;
+}
+
 int sipframe_is_request(const struct sipframe *f)
 {
 	return f->sip->sip_request != NULL;
@@ -230,6 +240,8 @@ char *sipframe_response(struct sipframe *f, int status, const char *phrase,
 					  su_strdup(home, extra)) < 0)
 		goto out;
 	rsip->sip_content_length = sip_content_length_create(home, 0);
+	/* The empty line that ends the headers is a header of its own. */
+	rsip->sip_separator = sip_separator_create(home);
 	out = sipframe_build(reply, rsip, lenp);
 out:
 	msg_destroy(reply);

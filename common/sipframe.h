@@ -12,6 +12,8 @@
 #include <stddef.h>
 
 struct sipframe;
+struct msg_s;
+struct sip_s;
 
 enum sipframe_verdict {
 	SIPFRAME_OK,
@@ -25,6 +27,11 @@ enum sipframe_verdict sipframe_parse(const char *data, size_t len,
 				     struct sipframe **fp, char *why,
 				     size_t whylen);
 void sipframe_free(struct sipframe *f);
+
+/* The parsed message, for services that read more than these accessors
+ * give (sofia-sip's msg_t and sip_t; borrowed, live as long as f). */
+struct msg_s *sipframe_msg(struct sipframe *f);
+struct sip_s *sipframe_sip(struct sipframe *f);
 
 int sipframe_is_request(const struct sipframe *f);
 /* Method name of a request, or of the CSeq of a response. */
