@@ -8,7 +8,7 @@
 #include <string.h>
 #include <time.h>
 
-enum { BUS_MAX_SUBS = 16 };
+enum { BUS_MAX_SUBS = 96 };
 
 struct bus_sub {
 	struct bus *bus;

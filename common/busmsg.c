@@ -29,6 +29,9 @@ static const struct busmsg_schema busmsg_schemas[] = {
 	{ "health", { { "service", JSON_STRING }, { "id", JSON_STRING },
 		      { "version", JSON_STRING }, { "uptime_s", JSON_INTEGER },
 		      { "counters", JSON_OBJECT } } },
+	{ "lookup", { { "aor", JSON_STRING } } },
+	{ "bindings", { { "aor", JSON_STRING }, { "bindings", JSON_ARRAY } } },
+	{ "reg_event", { { "event", JSON_STRING }, { "aor", JSON_STRING } } },
 	{ "error", { { "code", JSON_INTEGER }, { "reason", JSON_STRING } } },
 };
 
@@ -51,6 +54,7 @@ static const char *busmsg_type_name(json_type t)
 	case JSON_STRING: return "a string";
 	case JSON_INTEGER: return "an integer";
 	case JSON_OBJECT: return "an object";
+	case JSON_ARRAY: return "an array";
 	case JSON_TRUE: return "a boolean";
 	default: return "of another type";
 	}

@@ -99,19 +99,18 @@ test('healthz lists all four services', async () => {
   }
 });
 
-test('a REGISTER goes over the bus and the answer comes back', async () => {
-  const sub = nc.subscribe('rtcgate.sip.registrar', { queue: 'registrar' });
+test('a request goes over the bus and the answer comes back', async () => {
+  const sub = nc.subscribe('rtcgate.sip.b2bua', { queue: 'b2bua' });
   const ws = new WebSocket(`wss://127.0.0.1:${wssPort}`, 'sip', { rejectUnauthorized: false });
   await new Promise((r, j) => { ws.on('open', r); ws.on('error', j); });
-  ws.send('REGISTER sip:example.com SIP/2.0\r\nVia: SIP/2.0/WSS x.invalid;branch=z9hG4bK2\r\n'
-    + 'Max-Forwards: 70\r\nTo: <sip:a@example.com>\r\nFrom: <sip:a@example.com>;tag=1\r\n'
-    + 'Call-ID: smoke1\r\nCSeq: 1 REGISTER\r\nContact: <sip:a@x.invalid;transport=ws>\r\n'
-    + 'Content-Length: 0\r\n\r\n');
+  ws.send('MESSAGE sip:b@example.com SIP/2.0\r\nVia: SIP/2.0/WSS x.invalid;branch=z9hG4bK2\r\n'
+    + 'Max-Forwards: 70\r\nTo: <sip:b@example.com>\r\nFrom: <sip:a@example.com>;tag=1\r\n'
+    + 'Call-ID: smoke1\r\nCSeq: 1 MESSAGE\r\nContent-Length: 0\r\n\r\n');
   const it = sub[Symbol.asyncIterator]();
   const m = JSON.parse(sc.decode((await it.next()).value.data));
   assert.equal(m.kind, 'sip');
   assert.equal(m.edge, 'edge-smoke');
-  assert.equal(m.method, 'REGISTER');
+  assert.equal(m.method, 'MESSAGE');
   assert.equal(m.call_id, 'smoke1');
   assert.match(m.sip, /received=127\.0\.0\.1/);
   const frame = nextMessage(ws);

@@ -1,0 +1,164 @@
+// Test harness: a real nats-server and the real rtcgate services as
+// processes, on free loopback ports, in a temporary folder per test file.
+'use strict';
+const net = require('node:net');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const https = require('node:https');
+const { spawn } = require('node:child_process');
+const WebSocket = require('ws');
+const { connect, StringCodec } = require('nats');
+
+const ROOT = path.resolve(__dirname, '../..');
+const BUILD = path.resolve(ROOT, process.env.BUILD || 'build/release');
+const sc = StringCodec();
+
+function freePort() {
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+async function waitFor(fn, ms, what = 'condition') {
+  const end = Date.now() + ms;
+  let last;
+  for (;;) {
+    try { const v = await fn(); if (v) return v; } catch (e) { last = e; }
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last ? `: ${last.message}` : ''}`);
+    await sleep(100);
+  }
+}
+
+function httpsGet(url) {
+  return new Promise((resolve, reject) => {
+    https.get(url, { rejectUnauthorized: false }, (res) => {
+      let body = '';
+      res.on('data', (d) => { body += d; });
+      res.on('end', () => resolve({ status: res.statusCode, body, headers: res.headers }));
+    }).on('error', reject);
+  });
+}
+
+class Suite {
+  constructor(name) {
+    this.tmp = fs.mkdtempSync(path.join(os.tmpdir(), `rtcgate-${name}-`));
+    this.procs = [];
+    this.env = {};
+    this.seq = 0;
+  }
+
+  // nats-server with JetStream; returns its URL.
+  async startNats() {
+    this.natsPort = await freePort();
+    fs.writeFileSync(path.join(this.tmp, 'nats.conf'),
+      'jetstream { max_memory_store: 64MB, max_file_store: 256MB }\n');
+    this.nats = this.spawn('nats', 'nats-server', ['-a', '127.0.0.1', '-p', String(this.natsPort),
+      '-js', '-sd', path.join(this.tmp, 'js'), '-c', path.join(this.tmp, 'nats.conf')], {});
+    this.natsUrl = `nats://127.0.0.1:${this.natsPort}`;
+    this.nc = await waitFor(() => connect({ servers: `127.0.0.1:${this.natsPort}` }), 5000, 'nats');
+    this.env.NATS_URL = this.natsUrl;
+    return this.natsUrl;
+  }
+
+  spawn(name, cmd, args, env) {
+    const logPath = path.join(this.tmp, `${name}.${this.seq++}.log`);
+    const log = fs.openSync(logPath, 'w');
+    const p = spawn(cmd, args, { cwd: ROOT, env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', log, log] });
+    fs.closeSync(log);
+    p.name = name;
+    p.logPath = logPath;
+    p.exited = new Promise((r) => p.on('exit', (code, signal) => r({ code, signal })));
+    this.procs.push(p);
+    return p;
+  }
+
+  // A service as a process; env adds to the suite's.
+  service(kind, env = {}) {
+    const id = env.RTCGATE_INSTANCE_ID || `${kind}-t${process.pid}-${this.seq}`;
+    const p = this.spawn(kind, path.join(BUILD, 'bin', `rtcgate-${kind}`), [],
+      { RTCGATE_LOG_LEVEL: 'debug', ...this.env, RTCGATE_INSTANCE_ID: id, ...env });
+    p.id = id;
+    return p;
+  }
+
+  async wsgw(env = {}) {
+    const port = await freePort();
+    const p = this.service('wsgw', { RTCGATE_WSS_ADDR: '127.0.0.1', RTCGATE_WSS_PORT: String(port),
+      RTCGATE_WEB_ROOT: path.join(ROOT, 'web/public'), ...env });
+    p.port = port;
+    p.url = `wss://127.0.0.1:${port}`;
+    await waitFor(() => httpsGet(`https://127.0.0.1:${port}/healthz`).then(() => true), 10000, 'wsgw');
+    return p;
+  }
+
+  async health(kind, id, timeout = 2000) {
+    const subj = id ? `rtcgate.health.${kind}.${id}` : `rtcgate.health.${kind}`;
+    const r = await this.nc.request(subj, sc.encode('{"v":1,"kind":"health_req"}'), { timeout });
+    return JSON.parse(sc.decode(r.data));
+  }
+
+  async counter(kind, id, name) {
+    return (await this.health(kind, id)).counters[name];
+  }
+
+  async request(subj, obj, timeout = 2000) {
+    const r = await this.nc.request(subj, sc.encode(JSON.stringify(obj)), { timeout });
+    return JSON.parse(sc.decode(r.data));
+  }
+
+  async stop(p, signal = 'SIGTERM') {
+    if (p.exitCode !== null || p.signalCode !== null) return p.exited;
+    p.kill(signal);
+    return p.exited;
+  }
+
+  log(p) {
+    try { return fs.readFileSync(p.logPath, 'utf8'); } catch (e) { return ''; }
+  }
+
+  async close() {
+    if (this.nc) await this.nc.close().catch(() => {});
+    for (const p of this.procs) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
+    await Promise.all(this.procs.map((p) => p.exited));
+    if (!process.env.KEEP_TMP) fs.rmSync(this.tmp, { recursive: true, force: true });
+  }
+}
+
+// A raw SIP-over-WebSocket client with a queue of received frames.
+async function wsClient(url, protocol = 'sip') {
+  const ws = new WebSocket(url, protocol, { rejectUnauthorized: false });
+  ws.frames = [];
+  ws.waiters = [];
+  ws.on('message', (d) => {
+    const s = d.toString();
+    const w = ws.waiters.shift();
+    if (w) w(s); else ws.frames.push(s);
+  });
+  ws.closed = new Promise((r) => ws.on('close', (code) => r(code)));
+  await new Promise((r, j) => { ws.on('open', r); ws.on('error', j); });
+  ws.next = (ms = 3000) => {
+    if (ws.frames.length) return Promise.resolve(ws.frames.shift());
+    return new Promise((resolve, reject) => {
+      const t = setTimeout(() => { ws.waiters.splice(ws.waiters.indexOf(f), 1); reject(new Error('no frame')); }, ms);
+      const f = (s) => { clearTimeout(t); resolve(s); };
+      ws.waiters.push(f);
+    });
+  };
+  return ws;
+}
+
+let cseq = 1;
+function sipRequest(method, ruri, { user = 'alice', domain = 'example.com', callId, headers = '', body = '' } = {}) {
+  const cid = callId || `cid-${process.pid}-${cseq}`;
+  return `${method} ${ruri} SIP/2.0\r\nVia: SIP/2.0/WSS t.invalid;branch=z9hG4bK${Date.now()}${cseq}\r\n`
+    + `Max-Forwards: 70\r\nTo: <sip:${user}@${domain}>\r\nFrom: <sip:${user}@${domain}>;tag=t${cseq}\r\n`
+    + `Call-ID: ${cid}\r\nCSeq: ${cseq++} ${method}\r\n${headers}Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+}
+
+module.exports = { Suite, wsClient, sipRequest, freePort, waitFor, sleep, httpsGet, sc, ROOT, BUILD };
