@@ -259,21 +259,20 @@ void reg_nonce_make(const char *secret, const char *realm, uint64_t now_s,
 		    char out[REG_NONCE_LEN])
 {
 	unsigned char raw[REG_NONCE_RAW];
+	/* EVP_EncodeBlock writes 44 characters plus a NUL for 32 bytes */
+	char b64[4 * ((REG_NONCE_RAW + 2) / 3) + 1];
 
 	for (int i = 0; i < 8; i++)
 		raw[i] = (unsigned char)(now_s >> (56 - 8 * i));
 	RAND_bytes(raw + 8, 8);
 	reg_nonce_mac(secret, realm, raw, raw + 16);
-	EVP_EncodeBlock((unsigned char *)out, raw, REG_NONCE_RAW);
+	EVP_EncodeBlock((unsigned char *)b64, raw, REG_NONCE_RAW);
 	/* base64 -> base64url without padding: safe inside quotes and URIs */
-	for (char *p = out; *p; p++) {
-		if (*p == '+')
-			*p = '-';
-		else if (*p == '/')
-			*p = '_';
-		else if (*p == '=')
-			*p = '\0';
+	for (size_t i = 0; i < REG_NONCE_LEN - 1; i++) {
+		char c = b64[i];
+		out[i] = c == '+' ? '-' : c == '/' ? '_' : c;
 	}
+	out[REG_NONCE_LEN - 1] = '\0';
 }
 
 enum reg_nonce_state reg_nonce_check(const char *secret, const char *realm,
@@ -284,7 +283,7 @@ enum reg_nonce_state reg_nonce_check(const char *secret, const char *realm,
 	unsigned char raw[REG_NONCE_RAW + 3], mac[REG_NONCE_MAC];
 	size_t n = strlen(nonce);
 
-	if (n != 43)
+	if (n != REG_NONCE_LEN - 1)
 		return REG_NONCE_BAD;
 	for (size_t i = 0; i < n; i++) {
 		char c = nonce[i];

@@ -11,7 +11,7 @@ enum reg_alg { REG_ALG_MD5, REG_ALG_SHA256, REG_ALG__COUNT };
 
 enum {
 	REG_HEX_MAX = 65,	/* SHA-256 in hex plus NUL */
-	REG_NONCE_LEN = 44,	/* base64url of 32 bytes plus NUL */
+	REG_NONCE_LEN = 44,	/* 43 base64url characters (32 bytes) plus NUL */
 	REG_USERS_MAX = 1000000,
 	REG_FIELD_MAX = 128,	/* longest username, realm, password */
 };
