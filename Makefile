@@ -64,7 +64,7 @@ $(foreach s,$(SERVICES),$(eval $(call service_rule,$(s))))
 SVC_MODULE_OBJ = $(filter-out %/main.o,$(foreach s,$(SERVICES),$($(s)_OBJ)))
 $(BUILD)/tests/%: tests/unit/%.c $(COMMON_OBJ) $(SVC_MODULE_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -Iservices -o $@ $^ $(LDFLAGS_ALL) \
+	$(CC) $(CFLAGS_ALL) -Iservices -o $@ $(filter %.c %.o,$^) $(LDFLAGS_ALL) \
 		$(LIBS_COMMON) $(wsgw_LIBS) $(call pkg_libs,cmocka)
 
 deps:

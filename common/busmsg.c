@@ -131,7 +131,19 @@ json_t *busmsg_error(int code, const char *reason)
 {
 	json_t *m = busmsg_new("error");
 	json_object_set_new(m, "code", json_integer(code));
-	json_object_set_new(m, "reason", json_string(reason));
+	json_t *r = json_string(reason ? reason : "");
+
+	if (!r) {
+		/* A reason quoting a stranger's bytes may not be UTF-8 (or be
+		 * cut inside a character): keep the ASCII, mark the rest. */
+		char buf[256];
+		size_t i = 0;
+		for (; reason[i] && i < sizeof(buf) - 1; i++)
+			buf[i] = (unsigned char)reason[i] < 0x80 ? reason[i] : '?';
+		buf[i] = '\0';
+		r = json_string(buf);
+	}
+	json_object_set_new(m, "reason", r);
 	return m;
 }
 

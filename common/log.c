@@ -51,11 +51,6 @@ int log_enabled(enum log_level level)
 	return level <= log_lvl;
 }
 
-void log_set_context(const char *ctx)
-{
-	snprintf(log_ctx, sizeof(log_ctx), "%s", ctx ? ctx : "");
-}
-
 /* Messages may quote what a stranger sent: keep one event on one line and
  * the JSON output valid by replacing control and non-ASCII bytes. */
 static void log_sanitize(char *s)
@@ -65,6 +60,12 @@ static void log_sanitize(char *s)
 		if (c < 0x20 || c >= 0x7f)
 			*s = '?';
 	}
+}
+
+void log_set_context(const char *ctx)
+{
+	snprintf(log_ctx, sizeof(log_ctx), "%s", ctx ? ctx : "");
+	log_sanitize(log_ctx);	/* contexts are often a stranger's Call-ID */
 }
 
 static void log_timestamp(char *buf, size_t len)

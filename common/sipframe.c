@@ -35,6 +35,33 @@ static const char *sipframe_missing(const sip_t *sip)
 	return NULL;
 }
 
+/* Lines before the blank line that ends the headers. */
+static size_t sipframe_count_lines(const char *data, size_t len)
+{
+	size_t n = 0;
+	const char *p = data, *end = data + len;
+
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		if (!nl || nl == p || (nl == p + 1 && *p == '\r'))
+			break;
+		n++;
+		p = nl + 1;
+	}
+	return n;
+}
+
+/* Header objects in encoding order (list elements count one each). */
+static size_t sipframe_count_headers(msg_t *msg)
+{
+	size_t n = 0;
+	msg_header_t **head = msg_chain_head(msg);
+
+	for (msg_header_t *h = head ? *head : NULL; h; h = h->sh_succ)
+		n++;
+	return n;
+}
+
 enum sipframe_verdict sipframe_parse(const char *data, size_t len,
 				     struct sipframe **fp, char *why,
 				     size_t whylen)
@@ -47,6 +74,13 @@ enum sipframe_verdict sipframe_parse(const char *data, size_t len,
 	/* NUL bytes are not SIP; sofia would stop at them silently. */
 	if (len == 0 || memchr(data, '\0', len)) {
 		snprintf(why, whylen, "empty or NUL bytes");
+		return SIPFRAME_GARBAGE;
+	}
+	/* sofia's parser is quadratic in the number of header lines: a 64 KiB
+	 * frame of tiny headers would hold the caller's thread for seconds. */
+	if (sipframe_count_lines(data, len) > SIPFRAME_MAX_HEADERS) {
+		snprintf(why, whylen, "more than %d header lines",
+			 SIPFRAME_MAX_HEADERS);
 		return SIPFRAME_GARBAGE;
 	}
 	msg = msg_make(sip_default_mclass(), 0, data, (ssize_t)len);
@@ -65,12 +99,17 @@ enum sipframe_verdict sipframe_parse(const char *data, size_t len,
 	f->msg = msg;
 	f->sip = sip;
 	miss = sipframe_missing(sip);
+	/* A comma list is one line here but one header per element once
+	 * re-encoded for the bus: the limit holds for both forms. */
+	if (!miss && sipframe_count_headers(msg) > SIPFRAME_MAX_HEADERS)
+		miss = "Too Many Headers";
 	if (!miss && !msg_has_error(msg) && sip_sanity_check(sip) == 0) {
 		*fp = f;
 		return SIPFRAME_OK;
 	}
 	snprintf(why, whylen, "%s", miss ? miss :
-		 msg_has_error(msg) ? "Malformed Header" : "Bad CSeq");
+		 msg_has_error(msg) ? "Malformed Header" :
+		 "Bad Request-URI or CSeq");
 	if (sipframe_can_answer(sip)) {
 		*fp = f;
 		return SIPFRAME_BAD_REQUEST;
@@ -154,7 +193,12 @@ int sipframe_route_param(const struct sipframe *f, const char *name,
 	if (!url->url_params)
 		return ENOENT;
 	/* URI parameters are ';'-separated; url_param() finds one by name. */
-	return url_param(url->url_params, name, buf, len) > 0 ? 0 : ENOENT;
+	/* url_param() returns the length needed and writes nothing when the
+	 * value does not fit: a stranger's over-long value is ENOSPC. */
+	isize_t n = url_param(url->url_params, name, buf, len);
+	if (n <= 0)
+		return ENOENT;
+	return (size_t)n > len ? ENOSPC : 0;
 }
 
 int sipframe_set_received(struct sipframe *f, const char *ip, int port)
@@ -233,7 +277,9 @@ char *sipframe_response(struct sipframe *f, int status, const char *phrase,
 	    sip_add_dup(reply, rsip, (const sip_header_t *)sip->sip_cseq) < 0)
 		goto out;
 	if (!rsip->sip_to->a_tag) {
-		snprintf(tag, sizeof(tag), "rg%08lx", random());
+		/* RFC 3261 19.3: tags must be globally unique and random */
+		strcpy(tag, "rg");
+		msg_random_token(tag + 2, 16, NULL, 0);
 		sip_to_tag(home, rsip->sip_to, tag);
 	}
 	if (extra && msg_header_parse_str(reply, (msg_pub_t *)rsip,

@@ -15,6 +15,9 @@ struct sipframe;
 struct msg_s;
 struct sip_s;
 
+/* A real INVITE has about 20 header lines; far more is an attack. */
+enum { SIPFRAME_MAX_HEADERS = 256 };
+
 enum sipframe_verdict {
 	SIPFRAME_OK,
 	SIPFRAME_BAD_REQUEST,	/* broken, but a 400 can be built */

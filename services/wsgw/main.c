@@ -6,7 +6,6 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/time.h>
 #include <unistd.h>
 
 static const struct metric_def wsgw_metrics[WM__COUNT] = {
@@ -32,14 +31,6 @@ static const struct metric_def wsgw_metrics[WM__COUNT] = {
 };
 
 static struct wsgw wsgw;
-
-int64_t wsgw_now_us(void)
-{
-	struct timeval tv;
-
-	gettimeofday(&tv, NULL);
-	return (int64_t)tv.tv_sec * 1000000 + tv.tv_usec;
-}
 
 static void wsgw_on_signal(int sig)
 {

@@ -8,6 +8,15 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
+
+int64_t wsgw_now_us(void)
+{
+	struct timeval tv;
+
+	gettimeofday(&tv, NULL);
+	return (int64_t)tv.tv_sec * 1000000 + tv.tv_usec;
+}
 
 static const char *const wsgw_close_names[] = {
 	[WC_NONE] = "client", [WC_CLIENT] = "client", [WC_IDLE] = "idle",
