@@ -63,6 +63,20 @@ static int wsgw_http_write(struct lws *wsi, struct wsgw_http *h)
 	return lws_http_transaction_completed(wsi) ? -1 : 0;
 }
 
+/* Sec-WebSocket-Protocol is a comma-separated list (RFC 6455 4.1). */
+static int wsgw_http_offers_sip(struct lws *wsi)
+{
+	char list[256], *save = NULL;
+
+	if (lws_hdr_copy(wsi, list, sizeof(list), WSI_TOKEN_PROTOCOL) <= 0)
+		return 0;
+	for (char *t = strtok_r(list, ", \t", &save); t;
+	     t = strtok_r(NULL, ", \t", &save))
+		if (!strcmp(t, "sip"))
+			return 1;
+	return 0;
+}
+
 static int wsgw_http_cb(struct lws *wsi, enum lws_callback_reasons reason,
 			void *user, void *in, size_t len)
 {
@@ -76,8 +90,17 @@ static int wsgw_http_cb(struct lws *wsi, enum lws_callback_reasons reason,
 					      sizeof(int64_t)));
 		break;
 	case LWS_CALLBACK_FILTER_HTTP_CONNECTION:
+		wsgw_conn_handshake_seen(g, wsi);
+		break;
 	case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
 		wsgw_conn_handshake_seen(g, wsi);
+		/* lws drops an unknown subprotocol without a callback: refuse
+		 * (and count) every upgrade that does not offer "sip" here. */
+		if (!wsgw_http_offers_sip(wsi)) {
+			metrics_inc(&g->svc.metrics, WM_REFUSED);
+			LOG_INFO("http", "refused WebSocket without subprotocol sip");
+			return -1;
+		}
 		break;
 	case LWS_CALLBACK_WSI_DESTROY: {
 		int64_t *t = g_hash_table_lookup(g->handshakes, wsi);

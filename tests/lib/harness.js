@@ -122,17 +122,34 @@ class Suite {
     try { return fs.readFileSync(p.logPath, 'utf8'); } catch (e) { return ''; }
   }
 
+  // Stops every service with SIGTERM (so sanitizer builds report leaks at
+  // exit), then nats-server; fails when any process logged a sanitizer
+  // report or exited with ASan's exit code.
   async close() {
+    const svcs = this.procs.filter((p) => p !== this.nats);
+    await Promise.all(svcs.map((p) => this.stopWithin(p, 6000)));
     if (this.nc) await this.nc.close().catch(() => {});
     for (const p of this.procs) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
     await Promise.all(this.procs.map((p) => p.exited));
-    if (!process.env.KEEP_TMP) fs.rmSync(this.tmp, { recursive: true, force: true });
+    const bad = this.procs.filter((p) => p.exitCode === 23 ||
+      /ERROR: (Address|Leak)Sanitizer|runtime error:/.test(this.log(p)));
+    const report = bad.map((p) => `${p.name} (${p.logPath}):\n${this.log(p).slice(-4000)}`).join('\n');
+    if (!process.env.KEEP_TMP && !bad.length) fs.rmSync(this.tmp, { recursive: true, force: true });
+    if (bad.length) throw new Error(`sanitizer report from ${bad.map((p) => p.name)}:\n${report}`);
+  }
+
+  async stopWithin(p, ms) {
+    if (p.exitCode !== null || p.signalCode !== null) return;
+    p.kill('SIGTERM');
+    const t = setTimeout(() => p.kill('SIGKILL'), ms);
+    await p.exited;
+    clearTimeout(t);
   }
 }
 
 // A raw SIP-over-WebSocket client with a queue of received frames.
-async function wsClient(url, protocol = 'sip') {
-  const ws = new WebSocket(url, protocol, { rejectUnauthorized: false });
+async function wsClient(url, protocol = 'sip', opts = {}) {
+  const ws = new WebSocket(url, protocol, { rejectUnauthorized: false, ...opts });
   ws.frames = [];
   ws.waiters = [];
   ws.on('message', (d) => {
