@@ -387,11 +387,13 @@ void reg_sip_handle(struct reg *r, const json_t *env)
 	q.edge = busmsg_str(env, "edge");
 	q.conn = busmsg_str(env, "conn");
 	q.src_ip = busmsg_str(env, "src_ip");
+	snprintf(why, sizeof(why), "not REGISTER");
 	if (sipframe_parse(text, strlen(text), &q.f, why, sizeof(why)) !=
 	    SIPFRAME_OK || !sipframe_is_request(q.f) ||
 	    strcmp(sipframe_method(q.f), "REGISTER")) {
 		metrics_inc(&r->svc.metrics, RM_BUS_BAD);
-		LOG_WARN("sip", "not a sane REGISTER from %s: dropped", q.edge);
+		LOG_WARN("sip", "not a sane REGISTER from %s (%s): dropped",
+			 q.edge, why);
 		sipframe_free(q.f);
 		return;
 	}

@@ -119,15 +119,19 @@ test('bindings expire on time and an expired event is published', async () => {
 test('bad input gets a clear SIP error, is counted, stores nothing', async () => {
   const ws = await wsClient(gw.url);
   const rejected = () => suite.counter('registrar', reg1.id, 'reg_rejected_total');
-  // 1,000 contacts
+  // 50 contacts: over RTCGATE_REG_MAX_CONTACTS, answered by the registrar
   let r0 = await rejected();
-  let cts = '';
-  for (let i = 0; i < 1000; i++) cts += `Contact: <sip:u7-${i}@h.invalid>\r\n`;
-  const first = await register(ws, { user: 'u7', pass: 'pw7', extra: cts });
+  const list = (n) => Array.from({ length: n }, (_, i) => `<sip:u7-${i}@h.invalid>`).join(', ');
+  const first = await register(ws, { user: 'u7', pass: 'pw7', extra: `Contact: ${list(50)}\r\n` });
   assert.equal(first.status, 403);
   assert.match(first.text, /Too Many Contacts/);
   assert.ok(await rejected() > r0);
   assert.equal((await lookup(`u7@${DOMAIN}`)).bindings.length, 0);
+  // 1,000 contacts in one line: refused at the edge (256 headers at most)
+  ws.send(sipRequest('REGISTER', `sip:${DOMAIN}`, { user: 'u7', headers: `Contact: ${list(1000)}\r\n` }));
+  const big = await ws.next();
+  assert.equal(status(big), 400);
+  assert.match(big, /Too Many Headers/);
   // a malformed Authorization and an unknown algorithm
   for (const [hdr, want] of [
     ['Authorization: Digest username="u7", realm="example.com"\r\n', /Malformed Authorization/],
