@@ -23,6 +23,7 @@ endif
 
 PKGS := jansson libnats glib-2.0 sofia-sip-ua openssl
 WSGW_PKGS := libwebsockets
+MEDIAD_PKGS := nice libsrtp2 opus
 # -isystem: warnings in library headers are not ours to fix
 pkg_cflags = $(shell pkg-config --cflags $(1) 2>/dev/null | sed 's/-I/-isystem /g')
 pkg_libs = $(shell pkg-config --libs $(1) 2>/dev/null)
@@ -31,7 +32,7 @@ WARN := -Wall -Wextra -Werror -Wshadow -Wmissing-prototypes \
 	-Wstrict-prototypes -Wvla -Wno-unused-parameter
 CFLAGS_ALL = -std=gnu11 $(OPT) -g $(WARN) $(SANFLAGS) -MMD -MP \
 	-D_GNU_SOURCE -DRTCGATE_VERSION='"$(VERSION)"' -Icommon \
-	$(call pkg_cflags,$(PKGS) $(WSGW_PKGS)) $(CFLAGS)
+	$(call pkg_cflags,$(PKGS) $(WSGW_PKGS) $(MEDIAD_PKGS)) $(CFLAGS)
 LDFLAGS_ALL = $(SANFLAGS) $(LDFLAGS)
 LIBS_COMMON = $(call pkg_libs,$(PKGS)) -lpthread
 
@@ -57,6 +58,7 @@ $(BUILD)/bin/rtcgate-$(1): $$($(1)_OBJ) $(COMMON_OBJ)
 	$$(CC) $(LDFLAGS_ALL) -o $$@ $$^ $(LIBS_COMMON) $$($(1)_LIBS)
 endef
 wsgw_LIBS = $(call pkg_libs,$(WSGW_PKGS))
+mediad_LIBS = $(call pkg_libs,$(MEDIAD_PKGS)) -lm
 $(foreach s,$(SERVICES),$(eval $(call service_rule,$(s))))
 
 # Unit tests link the module under test from common/ or a service
@@ -65,7 +67,7 @@ SVC_MODULE_OBJ = $(filter-out %/main.o,$(foreach s,$(SERVICES),$($(s)_OBJ)))
 $(BUILD)/tests/%: tests/unit/%.c $(COMMON_OBJ) $(SVC_MODULE_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -Iservices -o $@ $(filter %.c %.o,$^) $(LDFLAGS_ALL) \
-		$(LIBS_COMMON) $(wsgw_LIBS) $(call pkg_libs,cmocka)
+		$(LIBS_COMMON) $(wsgw_LIBS) $(mediad_LIBS) $(call pkg_libs,cmocka)
 
 deps:
 	@tools/deps.sh

@@ -9,7 +9,8 @@ DEBS=(
 	build-essential pkg-config git ca-certificates curl iproute2 procps
 	openssl libssl-dev libjansson-dev libnats-dev nats-server
 	libwebsockets-dev libsofia-sip-ua-dev libsofia-sip-ua-glib-dev
-	libglib2.0-dev libcmocka-dev
+	libglib2.0-dev libcmocka-dev libnice-dev libsrtp2-dev libopus-dev
+	sip-tester
 )
 
 missing=()
