@@ -65,6 +65,7 @@ for _ in $(seq 100); do
 done
 if curl -skf "${url}healthz" >/dev/null 2>&1; then
 	echo "run: rtcgate is up: open $url (self-signed certificate unless RTCGATE_TLS_CERT is set)"
+	echo "run: SIP domain ${RTCGATE_DOMAIN:-$(hostname)}; users from ${RTCGATE_USERS:-config/users.conf} (demo: alice/alice-secret)"
 else
 	echo "run: the suite did not become healthy; see $STATE/logs/ and ${url}healthz" >&2
 fi
