@@ -51,23 +51,34 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -c $< -o $@
 
+# common/ is an archive so that a service links only the modules it uses,
+# and --as-needed drops libraries it does not call: mediad must not load
+# sofia-sip, whose exported stun_message_length() would take the place of
+# libnice's own inside libnice (ELF interposition) and break ICE.
+COMMON_LIB := $(BUILD)/libcommon.a
+$(COMMON_LIB): $(COMMON_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
 define service_rule
 $(1)_OBJ := $$(patsubst %.c,$(BUILD)/%.o,$$(wildcard services/$(1)/*.c))
-$(BUILD)/bin/rtcgate-$(1): $$($(1)_OBJ) $(COMMON_OBJ)
+$(BUILD)/bin/rtcgate-$(1): $$($(1)_OBJ) $(COMMON_LIB)
 	@mkdir -p $$(dir $$@)
-	$$(CC) $(LDFLAGS_ALL) -o $$@ $$^ $(LIBS_COMMON) $$($(1)_LIBS)
+	$$(CC) $(LDFLAGS_ALL) -Wl,--as-needed -o $$@ $$(filter %.o %.a,$$^) \
+		$$($(1)_LIBS) $(LIBS_COMMON)
 endef
 wsgw_LIBS = $(call pkg_libs,$(WSGW_PKGS))
 mediad_LIBS = $(call pkg_libs,$(MEDIAD_PKGS)) -lm
 $(foreach s,$(SERVICES),$(eval $(call service_rule,$(s))))
 
 # Unit tests link the module under test from common/ or a service
-# (services' main.o excluded).
+# (services' main.o excluded).  libnice comes before sofia-sip: the first
+# library loaded wins a symbol both export (see above).
 SVC_MODULE_OBJ = $(filter-out %/main.o,$(foreach s,$(SERVICES),$($(s)_OBJ)))
 $(BUILD)/tests/%: tests/unit/%.c $(COMMON_OBJ) $(SVC_MODULE_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -Iservices -o $@ $(filter %.c %.o,$^) $(LDFLAGS_ALL) \
-		$(LIBS_COMMON) $(wsgw_LIBS) $(mediad_LIBS) $(call pkg_libs,cmocka)
+	$(CC) $(CFLAGS_ALL) -Iservices -o $@ $< $(filter %.o,$^) $(LDFLAGS_ALL) \
+		$(mediad_LIBS) $(wsgw_LIBS) $(LIBS_COMMON) $(call pkg_libs,cmocka)
 
 deps:
 	@tools/deps.sh
