@@ -70,6 +70,8 @@ int reg_guard_locked(struct reg_guard *g, const char *key, long max,
 long reg_guard_fail(struct reg_guard *g, const char *key, int64_t window_s,
 		    int64_t now);
 void reg_guard_forget(struct reg_guard *g, const char *key);
+/* Keys in the failure table (for tests and health). */
+size_t reg_guard_size(struct reg_guard *g);
 /* nc must grow for a nonce: 0, or EALREADY for a replay. */
 int reg_guard_nc(struct reg_guard *g, const char *nonce, unsigned long nc,
 		 int64_t now);

@@ -86,7 +86,7 @@ int reg_users_parse(const char *text, struct reg_users **out, char *err,
 		    size_t errlen)
 {
 	struct reg_users *u = calloc(1, sizeof(*u));
-	char *copy = strdup(text), *save = NULL, *line;
+	char *copy = strdup(text), *line, *next;
 	int lineno = 0, e = 0;
 
 	if (!u || !copy) {
@@ -96,12 +96,15 @@ int reg_users_parse(const char *text, struct reg_users **out, char *err,
 	}
 	u->by_name = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
 					   g_free);
-	for (line = strtok_r(copy, "\n", &save); line;
-	     line = strtok_r(NULL, "\n", &save)) {
+	/* Every line counts, blank ones too: errors name the real line. */
+	for (line = copy; line; line = next) {
 		char name[REG_FIELD_MAX];
 		struct reg_cred c;
 		const char *why = NULL;
 
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
 		lineno++;
 		line[strcspn(line, "\r#")] = '\0';
 		if (strspn(line, " \t") == strlen(line))
@@ -300,7 +303,8 @@ enum reg_nonce_state reg_nonce_check(const char *secret, const char *realm,
 	uint64_t t = 0;
 	for (int i = 0; i < 8; i++)
 		t = (t << 8) | raw[i];
-	if (t > now_s + 5 || now_s - t > ttl_s)
+	/* up to 5 s in the future: another replica's clock may be ahead */
+	if (t > now_s + 5 || (now_s > t && now_s - t > ttl_s))
 		return REG_NONCE_STALE;
 	return REG_NONCE_OK;
 }

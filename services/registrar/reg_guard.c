@@ -1,9 +1,10 @@
 /* reg_guard: counts failed authentications per user and per client
  * address within a window (brute force is slowed to a 403), and remembers
  * the highest nonce-count seen for each nonce (replays are refused).
- * Memory is bounded: old entries go in reg_guard_sweep(), and when a table
- * is full new keys are not tracked (then failures count only per key that
- * is already known, which still covers the attacker's own address). */
+ * Memory is bounded: old entries go in reg_guard_sweep(), and when the
+ * failure table is full, keys it does not hold share one overflow counter:
+ * a flood from many addresses then locks out untracked keys together
+ * (fails closed for them) instead of letting them guess without limit. */
 #include "reg.h"
 
 #include <errno.h>
@@ -21,6 +22,7 @@ struct reg_guard {
 	pthread_mutex_t lock;
 	GHashTable *fails;	/* key -> struct reg_count */
 	GHashTable *ncs;	/* nonce -> struct reg_count (n = nc) */
+	struct reg_count overflow;	/* keys the full table cannot hold */
 };
 
 int reg_guard_new(struct reg_guard **gp)
@@ -51,6 +53,8 @@ int reg_guard_locked(struct reg_guard *g, const char *key, long max,
 {
 	pthread_mutex_lock(&g->lock);
 	struct reg_count *c = g_hash_table_lookup(g->fails, key);
+	if (!c && g_hash_table_size(g->fails) >= REG_GUARD_MAX)
+		c = &g->overflow;
 	int locked = c && now - c->since < window_s && c->n >= max;
 	pthread_mutex_unlock(&g->lock);
 	return locked;
@@ -63,17 +67,27 @@ long reg_guard_fail(struct reg_guard *g, const char *key, int64_t window_s,
 
 	pthread_mutex_lock(&g->lock);
 	struct reg_count *c = g_hash_table_lookup(g->fails, key);
+	if (!c && g_hash_table_size(g->fails) >= REG_GUARD_MAX)
+		c = &g->overflow;
 	if (c && now - c->since < window_s) {
 		n = ++c->n;
 	} else if (c) {
 		c->n = 1;
 		c->since = now;
-	} else if (g_hash_table_size(g->fails) < REG_GUARD_MAX) {
+	} else {
 		c = g_new(struct reg_count, 1);
 		c->n = 1;
 		c->since = now;
 		g_hash_table_insert(g->fails, g_strdup(key), c);
 	}
+	pthread_mutex_unlock(&g->lock);
+	return n;
+}
+
+size_t reg_guard_size(struct reg_guard *g)
+{
+	pthread_mutex_lock(&g->lock);
+	size_t n = g_hash_table_size(g->fails);
 	pthread_mutex_unlock(&g->lock);
 	return n;
 }

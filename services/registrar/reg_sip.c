@@ -8,8 +8,10 @@
 #include "reg_bind.h"
 #include "sipframe.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <glib.h>
+#include <limits.h>
 #include <sofia-sip/auth_digest.h>
 #include <sofia-sip/msg_header.h>
 #include <sofia-sip/sip.h>
@@ -231,6 +233,21 @@ struct reg_apply {
 };
 
 /* Contacts to reg_contact; 0, or the request has been answered. */
+/* A Contact's expires parameter: delta-seconds (RFC 3261 20.19), or -1. */
+static long reg_sip_expires(const char *v)
+{
+	char *end;
+	long e;
+
+	if (!v || !isdigit((unsigned char)*v))
+		return -1;
+	errno = 0;
+	e = strtol(v, &end, 10);
+	if (*end || errno)
+		return errno == ERANGE ? LONG_MAX / 2 : -1;
+	return e;
+}
+
 static int reg_sip_contacts(struct reg_req *q, struct reg_apply *a)
 {
 	const struct reg_cfg *c = &q->r->cfg;
@@ -249,8 +266,12 @@ static int reg_sip_contacts(struct reg_req *q, struct reg_apply *a)
 		}
 		struct reg_contact *rc = &a->cs[a->n++];
 		const char *rid = reg_sip_param(q, m->m_params, "reg-id");
-		long e = m->m_expires ? strtol(m->m_expires, NULL, 10) :
+		long e = m->m_expires ? reg_sip_expires(m->m_expires) :
 			 hdr_exp >= 0 ? hdr_exp : c->default_expires;
+		if (e < 0) {	/* ";expires=abc" must not read as 0 */
+			reg_sip_reject(q, RM_BAD_REQ, 400, "Bad Contact expires");
+			return EINVAL;
+		}
 		rc->uri = url_as_string(q->home, m->m_url);
 		rc->instance = reg_sip_param(q, m->m_params, "+sip.instance");
 		rc->reg_id = rid ? strtol(rid, NULL, 10) : -1;
