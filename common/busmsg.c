@@ -32,6 +32,13 @@ static const struct busmsg_schema busmsg_schemas[] = {
 	{ "lookup", { { "aor", JSON_STRING } } },
 	{ "bindings", { { "aor", JSON_STRING }, { "bindings", JSON_ARRAY } } },
 	{ "reg_event", { { "event", JSON_STRING }, { "aor", JSON_STRING } } },
+	{ "media_create", { { "side", JSON_STRING }, { "sdp", JSON_STRING } } },
+	{ "media_answer", { { "session", JSON_STRING }, { "sdp", JSON_STRING } } },
+	{ "media_delete", { { "session", JSON_STRING } } },
+	{ "media_stats", { { "session", JSON_STRING } } },
+	{ "media_sdp", { { "session", JSON_STRING }, { "sdp", JSON_STRING } } },
+	{ "media_event", { { "session", JSON_STRING }, { "event", JSON_STRING } } },
+	{ "media_heartbeat", { { "node", JSON_STRING }, { "sessions", JSON_INTEGER } } },
 	{ "error", { { "code", JSON_INTEGER }, { "reason", JSON_STRING } } },
 };
 

@@ -1,38 +1,131 @@
-/* mediad: skeleton.  Starts, joins the bus, answers health, stops cleanly.
- * Its own issue fills in the service. */
+/* mediad: the media node.  Settings, the node's DTLS certificate, the
+ * port pool and the packet workers; the main thread runs the GLib loop
+ * for signals and the heartbeat. */
+#include "msess.h"
 #include "log.h"
-#include "svc.h"
 #include "svc_loop.h"
 
+#include <arpa/inet.h>
+#include <ifaddrs.h>
 #include <nats/nats.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
-enum { M_UP };
-
-static const struct metric_def mediad_metrics[] = {
-	{ "up", "1 while the service runs" },
+static const struct metric_def mediad_metrics[MM__COUNT] = {
+	[MM_UP] = { "up", "1 while the service runs" },
+	[MM_SESSIONS] = { "media_sessions", "sessions on this node" },
+	[MM_TRANSCODED] = { "media_sessions_transcoded", "of which transcoded" },
+	[MM_CREATED] = { "media_sessions_created_total", "sessions created" },
+	[MM_REFUSED] = { "media_sessions_refused_total", "sessions refused (limits, ports)" },
+	[MM_DELETED] = { "media_sessions_deleted_total", "sessions deleted" },
+	[MM_PKT_IN] = { "media_packets_in_total", "datagrams received" },
+	[MM_PKT_OUT] = { "media_packets_out_total", "datagrams sent" },
+	[MM_DROP_SOURCE] = { "media_drop_source_total", "datagrams from unexpected sources" },
+	[MM_DROP_BAD] = { "media_drop_bad_total", "malformed or unexpected datagrams" },
+	[MM_STUN_OK] = { "media_stun_checks_total", "ICE checks answered" },
+	[MM_STUN_UNAUTH] = { "media_stun_unauthorized_total", "ICE checks with wrong credentials" },
+	[MM_STUN_BAD] = { "media_stun_bad_total", "malformed STUN" },
+	[MM_DTLS_OK] = { "media_dtls_connected_total", "DTLS handshakes completed" },
+	[MM_DTLS_FAIL] = { "media_dtls_failed_total", "DTLS handshakes failed" },
+	[MM_SRTP_AUTH] = { "media_srtp_auth_fail_total", "SRTP/SRTCP failing authentication" },
+	[MM_SRTP_REPLAY] = { "media_srtp_replay_total", "SRTP/SRTCP replays" },
+	[MM_SRTP_OTHER] = { "media_srtp_bad_total", "SRTP/SRTCP otherwise unusable" },
+	[MM_TIMEOUTS] = { "media_timeouts_total", "sessions without packets past RTCGATE_MEDIA_TIMEOUT" },
+	[MM_BUS_BAD] = { "bus_bad_messages_total", "bus messages that failed validation" },
+	[MM_SDP_BAD] = { "media_sdp_refused_total", "offers or answers refused" },
+	[MM_PORTS_FREE] = { "media_ports_free", "free port pairs" },
+	[MM_DTMF] = { "media_dtmf_total", "DTMF events seen" },
 };
+
+static struct mediad md;
+
+/* RTCGATE_MEDIA_IP's default: the first non-loopback IPv4 address. */
+static char *mediad_default_ip(void)
+{
+	struct ifaddrs *ifs, *i;
+	char buf[INET_ADDRSTRLEN] = "127.0.0.1";
+
+	if (getifaddrs(&ifs) == 0) {
+		for (i = ifs; i; i = i->ifa_next) {
+			if (!i->ifa_addr || i->ifa_addr->sa_family != AF_INET)
+				continue;
+			struct sockaddr_in *a = (struct sockaddr_in *)i->ifa_addr;
+			if ((ntohl(a->sin_addr.s_addr) >> 24) == 127)
+				continue;
+			inet_ntop(AF_INET, &a->sin_addr, buf, sizeof(buf));
+			break;
+		}
+		freeifaddrs(ifs);
+	}
+	return strdup(buf);
+}
+
+static int mediad_setup(void)
+{
+	int e;
+	long n = md.cfg.workers ? md.cfg.workers : sysconf(_SC_NPROCESSORS_ONLN);
+
+	if (!md.cfg.media_ip)
+		md.cfg.media_ip = mediad_default_ip();
+	if (!md.cfg.bind_ip)
+		md.cfg.bind_ip = strdup(md.cfg.media_ip);
+	if ((e = srtpx_global_init()) || (e = dtls_ctx_new(&md.dtls))) {
+		LOG_ERROR("main", "DTLS/SRTP setup failed (%d)", e);
+		return e;
+	}
+	snprintf(md.fingerprint, sizeof(md.fingerprint), "%s %s", DTLS_FP_ALG,
+		 dtls_ctx_fingerprint(md.dtls));
+	if ((e = mport_pool_new(&md.ports, (int)md.cfg.ports.lo,
+				(int)md.cfg.ports.hi)))
+		return e;
+	md.nworkers = (size_t)(n > 0 ? n : 1);
+	md.workers = calloc(md.nworkers, sizeof(*md.workers));
+	if (!md.workers)
+		return ENOMEM;
+	for (size_t i = 0; i < md.nworkers; i++)
+		if ((e = mworker_start(&md, (int)i, &md.workers[i])))
+			return e;
+	LOG_INFO("main", "%zu workers, media address %s, ports %ld-%ld",
+		 md.nworkers, md.cfg.media_ip, md.cfg.ports.lo, md.cfg.ports.hi);
+	return 0;
+}
+
+static void mediad_teardown(void)
+{
+	for (size_t i = 0; md.workers && i < md.nworkers; i++)
+		mworker_stop(md.workers[i]);
+	free(md.workers);
+	mport_pool_free(md.ports);
+	dtls_ctx_free(md.dtls);
+}
 
 int main(void)
 {
-	struct svc svc = { 0 };
 	struct svc_loop loop;
 	int rc = EXIT_FAILURE;
 
-	if (svc_configure(&svc, "mediad", NULL, 0, NULL))
+	if (svc_configure(&md.svc, "mediad", mcfg_rows, mcfg_nrows, &md.cfg))
 		return 2;
 	if (svc_loop_init(&loop, 100000))
 		goto out;
-	if (svc_start(&svc, mediad_metrics, CFG_ROWS(mediad_metrics)))
+	if (mediad_setup() ||
+	    svc_start(&md.svc, mediad_metrics, MM__COUNT) || mbus_start(&md))
 		goto out_loop;
-	metrics_set(&svc.metrics, M_UP, 1);
-	LOG_INFO("main", "ready");
+	metrics_set(&md.svc.metrics, MM_UP, 1);
+	GSource *hb = g_timeout_source_new((guint)md.cfg.heartbeat_ms);
+	g_source_set_callback(hb, mbus_heartbeat, &md, NULL);
+	g_source_attach(hb, loop.ctx);
+	g_source_unref(hb);
+	LOG_INFO("main", "ready: node %s, %s", md.svc.id, md.fingerprint);
 	svc_loop_run(&loop);
+	atomic_store(&md.draining, 1);
 	rc = EXIT_SUCCESS;
 out_loop:
 	svc_loop_fini(&loop, NULL);
 out:
-	svc_stop(&svc, NULL, 0, NULL);
+	svc_stop(&md.svc, mcfg_rows, mcfg_nrows, &md.cfg);
+	mediad_teardown();
 	nats_CloseAndWait(2000);
 	return rc;
 }

@@ -1,0 +1,35 @@
+/* mcfg: mediad's settings (the README table lists them too). */
+#include "mediad.h"
+
+#include <stddef.h>
+
+#define M(f) offsetof(struct mcfg, f)
+
+const struct cfg_row mcfg_rows[] = {
+	{ "RTCGATE_MEDIA_IP", CFG_STR, NULL, 0, 0, NULL, M(media_ip),
+	  "address advertised in SDP and ICE candidates (default: the first "
+	  "non-loopback address, else 127.0.0.1)" },
+	{ "RTCGATE_MEDIA_BIND", CFG_STR, NULL, 0, 0, NULL, M(bind_ip),
+	  "address media sockets bind to (default: RTCGATE_MEDIA_IP)" },
+	{ "RTCGATE_MEDIA_PORTS", CFG_PORTRANGE, "20000-29999", 1024, 65535,
+	  NULL, M(ports), "UDP port range of this node" },
+	{ "RTCGATE_MEDIA_WORKERS", CFG_INT, "0", 0, 64, NULL, M(workers),
+	  "packet worker threads (0: one per core)" },
+	{ "RTCGATE_MAX_CALLS", CFG_INT, "4000", 1, 100000, NULL,
+	  M(max_sessions), "media sessions on this node" },
+	{ "RTCGATE_MAX_TRANSCODE", CFG_INT, "200", 0, 100000, NULL,
+	  M(max_transcode), "of which transcoded (Opus <-> G.711)" },
+	{ "RTCGATE_MEDIA_TIMEOUT", CFG_INT, "30", 2, 3600, NULL,
+	  M(media_timeout_s), "seconds without packets before a media timeout" },
+	{ "RTCGATE_CODEC_POLICY", CFG_ENUM, "relay-first", 0, 0,
+	  "relay-first|opus-web", M(codec_policy),
+	  "relay-first: a codec both legs share; opus-web: Opus toward browsers" },
+	{ "RTCGATE_ICE_MODE", CFG_ENUM, "lite", 0, 0, "lite", M(ice_mode),
+	  "ICE-lite on a reachable address (full ICE is not built yet)" },
+	{ "RTCGATE_OPUS_COMPLEXITY", CFG_INT, "5", 0, 10, NULL,
+	  M(opus_complexity), "Opus encoder complexity when transcoding" },
+	{ "RTCGATE_MEDIA_HEARTBEAT_MS", CFG_INT, "1000", 100, 60000, NULL,
+	  M(heartbeat_ms), "interval of the load heartbeat on the bus" },
+};
+
+const size_t mcfg_nrows = CFG_ROWS(mcfg_rows);

@@ -1,0 +1,347 @@
+/* mpath: the packet path of one session, on its worker's thread.
+ *
+ * WebRTC leg: one socket (BUNDLE + rtcp-mux), datagrams told apart by
+ * their first byte (RFC 7983): STUN checks answered as an ICE-lite agent,
+ * DTLS records fed to OpenSSL, SRTP/SRTCP through libsrtp once DTLS has
+ * given keys.  SIP leg: plain RTP on an even port, RTCP on the odd one;
+ * symmetric RTP (the first packet's source becomes the peer, RFC 4961).
+ * Between them: relay (rewrite SSRC/seq/ts/PT) or Opus <-> G.711. */
+#include "msess.h"
+#include "log.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/time.h>
+
+enum { MPATH_BATCH = 64 };	/* datagrams per socket per wake-up */
+
+#define MD_INC(s, i) metrics_inc(&(s)->md->svc.metrics, (i))
+
+static uint64_t mpath_now_us(void)
+{
+	struct timeval tv;
+
+	gettimeofday(&tv, NULL);
+	return (uint64_t)tv.tv_sec * 1000000 + (uint64_t)tv.tv_usec;
+}
+
+static bool mpath_same(const struct sockaddr_storage *a, socklen_t al,
+		       const struct sockaddr_storage *b, socklen_t bl)
+{
+	if (al != bl || a->ss_family != b->ss_family)
+		return false;
+	if (a->ss_family == AF_INET) {
+		const struct sockaddr_in *x = (const void *)a, *y = (const void *)b;
+		return x->sin_port == y->sin_port &&
+		       x->sin_addr.s_addr == y->sin_addr.s_addr;
+	}
+	const struct sockaddr_in6 *x = (const void *)a, *y = (const void *)b;
+	return x->sin6_port == y->sin6_port &&
+	       !memcmp(&x->sin6_addr, &y->sin6_addr, sizeof(x->sin6_addr));
+}
+
+void mpath_send(struct mleg *leg, const uint8_t *p, size_t len)
+{
+	struct msess *s = leg->sock.s;
+
+	if (!leg->peerlen)
+		return;
+	if (sendto(leg->sock.fd, p, len, MSG_DONTWAIT,
+		   (const struct sockaddr *)&leg->peer, leg->peerlen) < 0)
+		return;		/* a full socket buffer drops, as UDP does */
+	leg->tx++;
+	MD_INC(s, MM_PKT_OUT);
+}
+
+static void mpath_dtls_flush(struct mleg *l)
+{
+	uint8_t out[DTLS_MTU];
+	size_t n;
+
+	while ((n = dtls_conn_output(l->dtls, out, sizeof(out))) > 0)
+		mpath_send(l, out, n);
+}
+
+/* DTLS finished: key SRTP (RFC 5764 4.2), report once either way. */
+static void mpath_dtls_state(struct msess *s)
+{
+	struct mleg *l = &s->web;
+	enum dtls_state st = dtls_conn_state(l->dtls);
+	struct dtls_srtp_keys k;
+
+	if (l->dtls_reported || st == DTLS_STATE_HANDSHAKING ||
+	    st == DTLS_STATE_NEW)
+		return;
+	l->dtls_reported = true;
+	if (st == DTLS_STATE_CONNECTED && !dtls_conn_srtp_keys(l->dtls, &k) &&
+	    !srtpx_new(&l->srtp, (enum srtpx_profile)k.profile, k.local,
+		       k.remote, k.master_len)) {
+		MD_INC(s, MM_DTLS_OK);
+		msess_event(s, "dtls_connected", srtpx_sdes_suite_name(
+				    (enum srtpx_profile)k.profile));
+		return;
+	}
+	MD_INC(s, MM_DTLS_FAIL);
+	msess_event(s, "dtls_failed", dtls_conn_reason(l->dtls));
+}
+
+static void mpath_stun(struct msess *s, const uint8_t *p, size_t n,
+		       const struct sockaddr_storage *from, socklen_t fl)
+{
+	struct mleg *l = &s->web;
+	uint8_t reply[ICELITE_REPLY_MAX];
+	size_t rlen = sizeof(reply);
+	struct icelite_check chk;
+
+	switch (icelite_handle(&l->ice, p, n, (const struct sockaddr *)from,
+			       fl, reply, &rlen, &chk)) {
+	case ICELITE_REPLY:
+		MD_INC(s, MM_STUN_OK);
+		/* Latch on the first valid check; a nominated pair wins. */
+		if (!l->latched || chk.use_candidate) {
+			if (!l->latched)
+				msess_event(s, "ice_connected", NULL);
+			memcpy(&l->peer, from, fl);
+			l->peerlen = fl;
+			l->latched = true;
+		}
+		l->last_rx_us = mpath_now_us();
+		sendto(l->sock.fd, reply, rlen, MSG_DONTWAIT,
+		       (const struct sockaddr *)from, fl);
+		/* ICE is up: the DTLS deadline runs from here in both roles
+		 * (a client sends its ClientHello now). */
+		if (l->dtls && dtls_conn_state(l->dtls) == DTLS_STATE_NEW) {
+			dtls_conn_start(l->dtls, mpath_now_us());
+			mpath_dtls_flush(l);
+		}
+		break;
+	case ICELITE_UNAUTHORIZED:
+	case ICELITE_CONFLICT:
+		MD_INC(s, MM_STUN_UNAUTH);
+		if (rlen)
+			sendto(l->sock.fd, reply, rlen, MSG_DONTWAIT,
+			       (const struct sockaddr *)from, fl);
+		break;
+	case ICELITE_BAD:
+		MD_INC(s, MM_STUN_BAD);
+		break;
+	default:
+		break;
+	}
+}
+
+/* Our own RTP header in front of a generated payload. */
+static size_t mpath_header(struct mleg *out, uint8_t *p, uint32_t samples,
+			   bool marker)
+{
+	p[0] = 0x80;
+	p[1] = (uint8_t)((marker ? 0x80 : 0) | (out->codec.pt & 0x7F));
+	rtp_wr16(p + 2, out->seq++);
+	rtp_wr32(p + 4, out->ts);
+	rtp_wr32(p + 8, out->ssrc);
+	out->ts += samples;
+	return RTP_HDR_MIN;
+}
+
+static void mpath_to_web(struct msess *s, uint8_t *p, size_t len, size_t cap)
+{
+	struct mleg *w = &s->web;
+
+	if (!w->srtp || !w->latched)
+		return;		/* nowhere safe to send it yet */
+	if (srtpx_protect_rtp(w->srtp, p, &len, cap))
+		return;
+	mpath_send(w, p, len);
+}
+
+/* SIP -> browser, transcoding: G.711 in, 20 ms Opus frames out. */
+static void mpath_sip_to_opus(struct msess *s, const uint8_t *pay, size_t n)
+{
+	struct mleg *w = &s->web;
+	enum xcode_law law = !strcmp(s->sip.codec.name, "PCMA") ? XCODE_ALAW
+								: XCODE_ULAW;
+	uint8_t pkt[RTP_HDR_MIN + XCODE_OPUS_PKT_MAX + SRTPX_TRAILER_MAX];
+	int r;
+
+	for (r = xcode_g711_to_opus(s->xc, pay, n, law, pkt + RTP_HDR_MIN,
+				    XCODE_OPUS_PKT_MAX); r > 0;
+	     r = xcode_g711_to_opus(s->xc, NULL, 0, law, pkt + RTP_HDR_MIN,
+				    XCODE_OPUS_PKT_MAX)) {
+		mpath_header(w, pkt, XCODE_FRAME_TS, false);
+		mpath_to_web(s, pkt, RTP_HDR_MIN + (size_t)r, sizeof(pkt));
+	}
+}
+
+/* Browser -> SIP, transcoding: one Opus packet in, G.711 out in 20 ms
+ * packets; a gap of one packet is rebuilt from the next one's FEC. */
+static void mpath_opus_to_sip(struct msess *s, const uint8_t *rtp,
+			      const uint8_t *pay, size_t n)
+{
+	struct mleg *o = &s->sip;
+	enum xcode_law law = !strcmp(o->codec.name, "PCMA") ? XCODE_ALAW
+							     : XCODE_ULAW;
+	uint8_t pcm[XCODE_PKT_SAMPLES_MAX * 2], pkt[RTP_HDR_MIN + 160];
+	int got = 0, r;
+	uint16_t seq = rtp_seq(rtp);
+
+	if (s->web_seq_ok && (uint16_t)(seq - s->web_seq) == 2)
+		got = xcode_opus_lost(s->xc, pay, n, 0, law, pcm, sizeof(pcm));
+	if (got < 0)
+		got = 0;
+	if (s->web_seq_ok && (int16_t)(seq - s->web_seq) <= 0)
+		return;		/* late or repeated: already played out */
+	s->web_seq = seq;
+	s->web_seq_ok = true;
+	r = xcode_opus_to_g711(s->xc, pay, n, law, pcm + got,
+			       sizeof(pcm) - (size_t)got);
+	if (r < 0) {
+		MD_INC(s, MM_DROP_BAD);
+		return;
+	}
+	got += r;
+	for (int off = 0; off + 160 <= got; off += 160) {
+		mpath_header(o, pkt, 160, false);
+		memcpy(pkt + RTP_HDR_MIN, pcm + off, 160);
+		mpath_send(o, pkt, sizeof(pkt));
+	}
+}
+
+/* A plain RTP packet from one leg, out of the other. */
+static void mpath_forward(struct msess *s, struct mleg *in, uint8_t *p,
+			  size_t len, size_t cap)
+{
+	struct mleg *out = in == &s->web ? &s->sip : &s->web;
+	struct rtp_hdr h;
+
+	if (!s->answered || rtp_parse(p, len, &h) < 0) {
+		MD_INC(s, MM_DROP_BAD);
+		return;
+	}
+	if (s->transcode && rtp_pt(p) == in->codec.pt) {
+		if (in == &s->web)
+			mpath_opus_to_sip(s, p, p + h.hdr_len, h.payload_len);
+		else
+			mpath_sip_to_opus(s, p + h.hdr_len, h.payload_len);
+		return;
+	}
+	if (s->transcode || rtp_rewrite_apply(&out->rw, p, len))
+		return;		/* unmapped PT (e.g. CN), or stale */
+	if (out == &s->web)
+		mpath_to_web(s, p, len, cap);
+	else
+		mpath_send(out, p, len);
+}
+
+static void mpath_web_srtp(struct msess *s, uint8_t *p, size_t len,
+			   size_t cap, bool rtcp)
+{
+	struct mleg *w = &s->web;
+	enum srtpx_verdict v;
+
+	if (!w->srtp) {
+		MD_INC(s, MM_DROP_BAD);
+		return;
+	}
+	v = rtcp ? srtpx_unprotect_rtcp(w->srtp, p, &len)
+		 : srtpx_unprotect_rtp(w->srtp, p, &len);
+	if (v != SRTPX_OK) {
+		MD_INC(s, v == SRTPX_AUTH_FAIL ? MM_SRTP_AUTH :
+			  v == SRTPX_REPLAY ? MM_SRTP_REPLAY : MM_SRTP_OTHER);
+		return;
+	}
+	w->last_rx_us = mpath_now_us();
+	if (!rtcp)	/* RTCP: ours is not built yet; counted, dropped */
+		mpath_forward(s, w, p, len, cap);
+}
+
+static void mpath_web_in(struct msess *s, uint8_t *p, size_t n, size_t cap,
+			 const struct sockaddr_storage *from, socklen_t fl)
+{
+	struct mleg *w = &s->web;
+	enum rtp_demux d = rtp_demux_classify(p, n);
+
+	if (d == RTP_DEMUX_STUN) {
+		mpath_stun(s, p, n, from, fl);
+		return;
+	}
+	/* Everything else only from the address ICE has verified. */
+	if (!w->latched || !mpath_same(from, fl, &w->peer, w->peerlen)) {
+		MD_INC(s, MM_DROP_SOURCE);
+		return;
+	}
+	w->rx++;
+	if (d == RTP_DEMUX_DTLS && w->dtls) {
+		if (dtls_conn_state(w->dtls) == DTLS_STATE_NEW)
+			dtls_conn_start(w->dtls, mpath_now_us());
+		dtls_conn_input(w->dtls, p, n);
+		mpath_dtls_flush(w);
+		mpath_dtls_state(s);
+	} else if (d == RTP_DEMUX_RTP || d == RTP_DEMUX_RTCP) {
+		mpath_web_srtp(s, p, n, cap, d == RTP_DEMUX_RTCP);
+	} else {
+		MD_INC(s, MM_DROP_BAD);
+	}
+}
+
+static void mpath_sip_in(struct msock *k, uint8_t *p, size_t n, size_t cap,
+			 const struct sockaddr_storage *from, socklen_t fl)
+{
+	struct msess *s = k->s;
+	struct mleg *l = k->leg;
+
+	/* Symmetric RTP: latch the first RTP packet's source, then only it. */
+	if (!k->rtcp && !l->latched) {
+		memcpy(&l->peer, from, fl);
+		l->peerlen = fl;
+		l->latched = true;
+	} else if (!mpath_same(from, fl, &l->peer, l->peerlen) && !k->rtcp) {
+		MD_INC(s, MM_DROP_SOURCE);
+		return;
+	}
+	l->rx++;
+	l->last_rx_us = mpath_now_us();
+	if (!k->rtcp)
+		mpath_forward(s, l, p, n, cap);
+}
+
+void mpath_readable(struct msock *k, uint8_t *buf, size_t cap)
+{
+	for (int i = 0; i < MPATH_BATCH; i++) {
+		struct sockaddr_storage from;
+		socklen_t fl = sizeof(from);
+		ssize_t n = recvfrom(k->fd, buf, cap - SRTPX_TRAILER_MAX,
+				     MSG_DONTWAIT, (struct sockaddr *)&from, &fl);
+		if (n <= 0)
+			return;
+		metrics_inc(&k->s->md->svc.metrics, MM_PKT_IN);
+		if (k->leg->kind == MLEG_WEB)
+			mpath_web_in(k->s, buf, (size_t)n, cap, &from, fl);
+		else
+			mpath_sip_in(k, buf, (size_t)n, cap, &from, fl);
+	}
+}
+
+/* Every 10 ms: DTLS retransmissions and deadline; media timeout. */
+void mpath_tick(struct msess *s, uint64_t now_us)
+{
+	struct mleg *w = &s->web;
+	uint64_t last;
+
+	if (w->dtls && !w->dtls_reported) {
+		if (dtls_conn_timeout_us(w->dtls) == 0)
+			dtls_conn_handle_timeout(w->dtls);
+		mpath_dtls_flush(w);
+		dtls_conn_expired(w->dtls, now_us);	/* fails it at 10 s */
+		mpath_dtls_state(s);
+	}
+	last = w->last_rx_us > s->sip.last_rx_us ? w->last_rx_us
+						 : s->sip.last_rx_us;
+	if (!last)
+		last = s->created_us;
+	if (!s->timed_out &&
+	    now_us - last > (uint64_t)s->md->cfg.media_timeout_s * 1000000) {
+		s->timed_out = true;
+		MD_INC(s, MM_TIMEOUTS);
+		msess_event(s, "media_timeout", NULL);
+	}
+}

@@ -1,0 +1,146 @@
+/* msess: a media session's life: ports, ICE credentials, SSRCs at birth;
+ * sockets, DTLS, SRTP and the transcoder freed at death; statistics and
+ * events on the bus. */
+#include "msess.h"
+#include "busmsg.h"
+#include "log.h"
+
+#include <errno.h>
+#include <openssl/rand.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+
+static uint64_t msess_now_us(void)
+{
+	struct timeval tv;
+
+	gettimeofday(&tv, NULL);
+	return (uint64_t)tv.tv_sec * 1000000 + (uint64_t)tv.tv_usec;
+}
+
+static void msess_leg_init(struct msess *s, struct mleg *l, enum mleg_kind k)
+{
+	l->kind = k;
+	l->sock = (struct msock){ .s = s, .leg = l, .fd = -1 };
+	l->rsock = (struct msock){ .s = s, .leg = l, .fd = -1, .rtcp = true };
+	l->codec.pt = -1;
+	l->codec.te_pt = -1;
+	/* Random SSRC, first sequence number and timestamp: RFC 3550 5.1. */
+	RAND_bytes((unsigned char *)&l->ssrc, sizeof(l->ssrc));
+	RAND_bytes((unsigned char *)&l->seq, sizeof(l->seq));
+	RAND_bytes((unsigned char *)&l->ts, sizeof(l->ts));
+}
+
+static int msess_ports(struct msess *s, char *why, size_t whylen)
+{
+	const char *bind = s->md->cfg.bind_ip;
+	int fd2;
+
+	if (mport_open(s->md->ports, bind, false, &s->web.sock.fd, &fd2,
+		       &s->web.port) ||
+	    mport_open(s->md->ports, bind, true, &s->sip.sock.fd,
+		       &s->sip.rsock.fd, &s->sip.port)) {
+		snprintf(why, whylen, "no free media ports");
+		return EADDRINUSE;
+	}
+	if (mworker_watch(s->w, &s->web.sock) ||
+	    mworker_watch(s->w, &s->sip.sock) ||
+	    mworker_watch(s->w, &s->sip.rsock)) {
+		snprintf(why, whylen, "cannot watch media sockets");
+		return EIO;
+	}
+	return 0;
+}
+
+int msess_new(struct mediad *md, struct mworker *w, const char *id,
+	      struct msess **sp, char *why, size_t whylen)
+{
+	struct msess *s;
+
+	if (atomic_fetch_add(&md->nsessions, 1) >= md->cfg.max_sessions) {
+		atomic_fetch_sub(&md->nsessions, 1);
+		snprintf(why, whylen, "session limit reached");
+		return EBUSY;
+	}
+	s = calloc(1, sizeof(*s));
+	if (!s) {
+		atomic_fetch_sub(&md->nsessions, 1);
+		snprintf(why, whylen, "out of memory");
+		return ENOMEM;
+	}
+	snprintf(s->id, sizeof(s->id), "%s", id);
+	s->md = md;
+	s->w = w;
+	s->created_us = msess_now_us();
+	msess_leg_init(s, &s->web, MLEG_WEB);
+	msess_leg_init(s, &s->sip, MLEG_SIP);
+	if (icelite_init(&s->web.ice, NULL) || msess_ports(s, why, whylen)) {
+		if (!why[0])
+			snprintf(why, whylen, "ICE setup failed");
+		msess_free(s);
+		return EIO;
+	}
+	*sp = s;
+	return 0;
+}
+
+static void msess_leg_free(struct msess *s, struct mleg *l)
+{
+	/* Closing a socket removes it from epoll. */
+	mport_close(s->md->ports, l->port, l->sock.fd, l->rsock.fd);
+	dtls_conn_free(l->dtls);
+	srtpx_free(l->srtp);
+}
+
+void msess_free(struct msess *s)
+{
+	if (!s)
+		return;
+	msess_leg_free(s, &s->web);
+	msess_leg_free(s, &s->sip);
+	if (s->xc) {
+		xcode_free(s->xc);
+		atomic_fetch_sub(&s->md->ntranscode, 1);
+	}
+	g_free(s->offer_sdp);
+	atomic_fetch_sub(&s->md->nsessions, 1);
+	free(s);
+}
+
+static json_t *msess_leg_stats(const struct mleg *l)
+{
+	return json_pack("{s:i, s:s, s:i, s:I, s:I, s:b}", "port", l->port,
+			 "codec", l->codec.name, "pt", l->codec.pt,
+			 "rx", (json_int_t)l->rx, "tx", (json_int_t)l->tx,
+			 "latched", l->latched);
+}
+
+json_t *msess_stats(const struct msess *s)
+{
+	json_t *m = busmsg_new("media_stats");
+
+	json_object_set_new(m, "session", json_string(s->id));
+	json_object_set_new(m, "transcode", json_boolean(s->transcode));
+	json_object_set_new(m, "web", msess_leg_stats(&s->web));
+	json_object_set_new(m, "sip", msess_leg_stats(&s->sip));
+	json_object_set_new(m, "dtls", json_string(s->web.dtls ?
+		dtls_state_name(dtls_conn_state(s->web.dtls)) : "none"));
+	json_object_set_new(m, "srtp", json_boolean(s->web.srtp != NULL));
+	return m;
+}
+
+void msess_event(struct msess *s, const char *event, const char *detail)
+{
+	json_t *m = busmsg_new("media_event");
+
+	json_object_set_new(m, "node", json_string(s->md->svc.id));
+	json_object_set_new(m, "session", json_string(s->id));
+	json_object_set_new(m, "event", json_string(event));
+	if (detail)
+		json_object_set_new(m, "detail", json_string(detail));
+	bus_publish(s->md->svc.bus, "rtcgate.media.event", NULL, m);
+	json_decref(m);
+	LOG_INFO("sess", "%s: %s%s%s", s->id, event, detail ? ": " : "",
+		 detail ? detail : "");
+}

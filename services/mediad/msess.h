@@ -1,0 +1,119 @@
+/* msess: one media session (a call's media) with its two legs, owned by
+ * one worker for its whole life. */
+#ifndef RTCGATE_MSESS_H
+#define RTCGATE_MSESS_H
+
+#include "dtls.h"
+#include "icelite.h"
+#include "mediad.h"
+#include "sdp.h"
+#include "srtpx.h"
+#include "xcode.h"
+
+#include <glib.h>
+#include <jansson.h>
+
+enum { MSESS_ID_LEN = 96, MCODEC_NAME = SDP_CODEC_LEN };
+
+enum mleg_kind { MLEG_WEB, MLEG_SIP };
+
+/* What a leg sends and receives, as negotiated. */
+struct mcodec {
+	int pt;				/* -1: none */
+	char name[MCODEC_NAME];		/* "PCMU", "PCMA", "opus" */
+	uint32_t clock;
+	int te_pt;			/* telephone-event, -1: none */
+};
+
+/* epoll's data for one socket: which leg, RTP or RTCP port. */
+struct msock {
+	struct msess *s;
+	struct mleg *leg;
+	int fd;
+	bool rtcp;
+};
+
+struct mleg {
+	enum mleg_kind kind;
+	struct msock sock, rsock;	/* rsock: SIP leg's RTCP port */
+	uint16_t port;
+	struct sockaddr_storage peer;	/* where we send */
+	socklen_t peerlen;
+	bool latched;			/* peer learnt from its packets */
+	struct mcodec codec;
+	uint32_t ssrc;			/* ours on this leg */
+	uint16_t seq;			/* next seq when we generate */
+	uint32_t ts;			/* next ts when we generate */
+	struct rtp_rewrite rw;		/* relay: packets out of this leg */
+	enum sdp_dir dir;		/* as the peer asked */
+	uint64_t last_rx_us;
+	uint64_t rx, tx;
+	/* WebRTC leg only */
+	struct icelite ice;
+	struct dtls_conn *dtls;
+	enum dtls_role role;
+	struct srtpx *srtp;		/* set once DTLS is connected */
+	bool dtls_reported;
+	char mid[SDP_MID_LEN];
+	char remote_fp[SDP_FP_LEN];
+};
+
+enum msess_origin { MSESS_FROM_WEB, MSESS_FROM_SIP };
+
+struct msess {
+	char id[MSESS_ID_LEN];
+	struct mediad *md;
+	struct mworker *w;
+	enum msess_origin origin;	/* which side offered first */
+	bool answered;
+	bool transcode;
+	bool timed_out;
+	bool web_seq_ok;		/* web_seq: last Opus seq decoded */
+	uint16_t web_seq;
+	struct mleg web, sip;
+	struct xcode *xc;
+	char *offer_sdp;		/* the first offer, owned */
+	uint64_t created_us;
+	struct sdp_codec web_offer[8];	/* browser's audio codecs (web offer) */
+	size_t nweb_offer;
+	struct sdp_codec sip_offer[8];	/* SIP peer's codecs (SIP offer) */
+	size_t nsip_offer;
+};
+
+/* msess.c: life cycle (runs on the owning worker) */
+int msess_new(struct mediad *md, struct mworker *w, const char *id,
+	      struct msess **sp, char *why, size_t whylen);
+void msess_free(struct msess *s);
+json_t *msess_stats(const struct msess *s);
+void msess_event(struct msess *s, const char *event, const char *detail);
+
+/* mneg.c: SDP offer/answer; each returns the SDP to send on, or NULL
+ * with why set. */
+char *mneg_create(struct msess *s, enum msess_origin side, const char *sdp,
+		  char *why, size_t whylen);
+char *mneg_answer(struct msess *s, const char *sdp, char *why,
+		  size_t whylen);
+
+/* mpath.c: the packet path and timers */
+void mpath_readable(struct msock *k, uint8_t *buf, size_t cap);
+void mpath_tick(struct msess *s, uint64_t now_us);
+void mpath_send(struct mleg *leg, const uint8_t *p, size_t len);
+
+/* mworker.c */
+struct mworker {
+	struct mediad *md;
+	int idx;
+	pthread_t th;
+	int epfd, evfd, tfd;
+	struct handoff *ho;
+	GHashTable *sessions;		/* id -> struct msess */
+	_Atomic int nsessions, ntranscode;
+	volatile int stop;
+};
+int mworker_start(struct mediad *md, int idx, struct mworker **wp);
+void mworker_stop(struct mworker *w);
+int mworker_watch(struct mworker *w, struct msock *k);
+/* A bus request for this worker: handled on its thread, answered there. */
+int mworker_post(struct mworker *w, json_t *req, const char *reply);
+
+#endif

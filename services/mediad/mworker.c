@@ -1,0 +1,303 @@
+/* mworker: one packet worker: an epoll loop that owns its sessions and
+ * their sockets.  Bus requests for its sessions arrive through a hand-off
+ * queue (an eventfd wakes the loop); a 10 ms timerfd drives DTLS
+ * retransmissions and media timeouts. */
+#include "msess.h"
+#include "busmsg.h"
+#include "log.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/timerfd.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+enum { MWORKER_EVENTS = 256, MWORKER_TICK_MS = 10, MWORKER_PENDING = 4096 };
+
+/* A bus request waiting for the worker. */
+struct mreq {
+	json_t *msg;
+	char *reply;
+};
+
+static uint64_t mworker_now_us(void)
+{
+	struct timeval tv;
+
+	gettimeofday(&tv, NULL);
+	return (uint64_t)tv.tv_sec * 1000000 + (uint64_t)tv.tv_usec;
+}
+
+static void mworker_wake(void *arg)
+{
+	struct mworker *w = arg;
+	uint64_t one = 1;
+
+	if (write(w->evfd, &one, sizeof(one)) < 0)
+		return;		/* already signalled: the counter is set */
+}
+
+int mworker_watch(struct mworker *w, struct msock *k)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = k };
+
+	if (k->fd < 0)
+		return 0;
+	return epoll_ctl(w->epfd, EPOLL_CTL_ADD, k->fd, &ev) ? errno : 0;
+}
+
+static void mworker_reply(struct mworker *w, const char *reply, json_t *m)
+{
+	if (reply && m)
+		bus_publish(w->md->svc.bus, reply, NULL, m);
+	json_decref(m);
+}
+
+static json_t *mworker_sdp_reply(struct msess *s, char *sdp)
+{
+	json_t *m = busmsg_new("media_sdp");
+
+	json_object_set_new(m, "session", json_string(s->id));
+	json_object_set_new(m, "node", json_string(s->md->svc.id));
+	json_object_set_new(m, "sdp", json_string(sdp));
+	json_object_set_new(m, "transcode", json_boolean(s->transcode));
+	if (s->web.codec.pt >= 0)
+		json_object_set_new(m, "codec", json_pack("{s:s, s:s}", "web",
+			s->web.codec.name, "sip", s->sip.codec.name));
+	g_free(sdp);
+	return m;
+}
+
+static json_t *mworker_create(struct mworker *w, const json_t *req)
+{
+	const char *side = busmsg_str(req, "side");
+	char id[MSESS_ID_LEN], why[160] = "";
+	static _Atomic unsigned seq;
+	struct msess *s;
+	char *sdp;
+
+	if (atomic_load(&w->md->draining))
+		return busmsg_error(BUSMSG_E_FIELD, "draining: no new sessions");
+	snprintf(id, sizeof(id), "%s.%d.%u", w->md->svc.id, w->idx,
+		 atomic_fetch_add(&seq, 1));
+	if (msess_new(w->md, w, id, &s, why, sizeof(why))) {
+		metrics_inc(&w->md->svc.metrics, MM_REFUSED);
+		return busmsg_error(BUSMSG_E_FIELD, why);
+	}
+	sdp = mneg_create(s, strcmp(side, "sip") ? MSESS_FROM_WEB :
+			  MSESS_FROM_SIP, busmsg_str(req, "sdp"), why,
+			  sizeof(why));
+	if (!sdp) {
+		metrics_inc(&w->md->svc.metrics, MM_SDP_BAD);
+		LOG_INFO("sess", "refused a %s offer: %s", side, why);
+		msess_free(s);
+		return busmsg_error(BUSMSG_E_FIELD, why);
+	}
+	g_hash_table_insert(w->sessions, s->id, s);
+	atomic_fetch_add(&w->nsessions, 1);
+	metrics_inc(&w->md->svc.metrics, MM_CREATED);
+	LOG_INFO("sess", "%s: created from a %s offer (web %u, sip %u)", s->id,
+		 side, s->web.port, s->sip.port);
+	return mworker_sdp_reply(s, sdp);
+}
+
+static void mworker_delete(struct mworker *w, struct msess *s)
+{
+	if (s->transcode)
+		atomic_fetch_sub(&w->ntranscode, 1);
+	g_hash_table_remove(w->sessions, s->id);
+	atomic_fetch_sub(&w->nsessions, 1);
+	metrics_inc(&w->md->svc.metrics, MM_DELETED);
+	LOG_INFO("sess", "%s: deleted (web rx %" PRIu64 " tx %" PRIu64
+		 ", sip rx %" PRIu64 " tx %" PRIu64 ")", s->id, s->web.rx,
+		 s->web.tx, s->sip.rx, s->sip.tx);
+	msess_free(s);
+}
+
+/* answer, delete, stats: the session named in the request. */
+static json_t *mworker_on_session(struct mworker *w, const char *kind,
+				  const json_t *req)
+{
+	struct msess *s = g_hash_table_lookup(w->sessions,
+					      busmsg_str(req, "session"));
+	char why[160] = "";
+	char *sdp;
+
+	if (!s)
+		return busmsg_error(BUSMSG_E_NOCONN, "no such session");
+	if (!strcmp(kind, "media_delete")) {
+		json_t *st = msess_stats(s);
+		mworker_delete(w, s);
+		return st;
+	}
+	if (!strcmp(kind, "media_stats"))
+		return msess_stats(s);
+	sdp = mneg_answer(s, busmsg_str(req, "sdp"), why, sizeof(why));
+	if (!sdp) {
+		metrics_inc(&w->md->svc.metrics, MM_SDP_BAD);
+		LOG_INFO("sess", "%s: answer refused: %s", s->id, why);
+		return busmsg_error(BUSMSG_E_FIELD, why);
+	}
+	if (s->transcode)
+		atomic_fetch_add(&w->ntranscode, 1);
+	LOG_INFO("sess", "%s: answered: web %s/%d, sip %s/%d%s", s->id,
+		 s->web.codec.name, s->web.codec.pt, s->sip.codec.name,
+		 s->sip.codec.pt, s->transcode ? ", transcoding" : "");
+	return mworker_sdp_reply(s, sdp);
+}
+
+static void mworker_on_req(void *data, void *arg)
+{
+	struct mreq *r = data;
+	struct mworker *w = arg;
+	const char *kind = busmsg_str(r->msg, "kind");
+
+	mworker_reply(w, r->reply, !strcmp(kind, "media_create") ?
+		      mworker_create(w, r->msg) :
+		      mworker_on_session(w, kind, r->msg));
+	json_decref(r->msg);
+	free(r->reply);
+	free(r);
+}
+
+static void mworker_req_free(void *data)
+{
+	struct mreq *r = data;
+
+	json_decref(r->msg);
+	free(r->reply);
+	free(r);
+}
+
+int mworker_post(struct mworker *w, json_t *req, const char *reply)
+{
+	struct mreq *r = calloc(1, sizeof(*r));
+
+	if (!r)
+		return ENOMEM;
+	r->msg = json_incref(req);
+	r->reply = reply ? strdup(reply) : NULL;
+	int e = handoff_post(w->ho, mworker_on_req, r, w);
+	if (e)
+		mworker_req_free(r);
+	return e;
+}
+
+static void mworker_tick(struct mworker *w)
+{
+	uint64_t now = mworker_now_us(), n;
+	GHashTableIter it;
+	gpointer k, v;
+
+	if (read(w->tfd, &n, sizeof(n)) < 0)
+		return;
+	g_hash_table_iter_init(&it, w->sessions);
+	while (g_hash_table_iter_next(&it, &k, &v))
+		mpath_tick(v, now);
+}
+
+static void *mworker_main(void *arg)
+{
+	struct mworker *w = arg;
+	struct epoll_event ev[MWORKER_EVENTS];
+	/* Room for the largest datagram plus the SRTP trailer we may add. */
+	static _Thread_local uint8_t buf[2048];
+	uint64_t n;
+
+	while (!w->stop) {
+		int k = epoll_wait(w->epfd, ev, MWORKER_EVENTS, 200);
+		bool cmds = false;
+
+		for (int i = 0; i < k; i++) {
+			if (ev[i].data.ptr == &w->evfd)
+				cmds = true;
+			else if (ev[i].data.ptr == &w->tfd)
+				mworker_tick(w);
+			else
+				mpath_readable(ev[i].data.ptr, buf, sizeof(buf));
+		}
+		/* After the batch: a delete frees sockets later events of the
+		 * same batch may point to. */
+		if (cmds && read(w->evfd, &n, sizeof(n)) >= 0)
+			handoff_drain(w->ho);
+	}
+	return NULL;
+}
+
+static void mworker_free(struct mworker *w)
+{
+	if (w->sessions) {
+		GHashTableIter it;
+		gpointer k, v;
+		g_hash_table_iter_init(&it, w->sessions);
+		while (g_hash_table_iter_next(&it, &k, &v))
+			msess_free(v);
+		g_hash_table_destroy(w->sessions);
+	}
+	handoff_free(w->ho, mworker_req_free);
+	if (w->tfd >= 0)
+		close(w->tfd);
+	if (w->evfd >= 0)
+		close(w->evfd);
+	if (w->epfd >= 0)
+		close(w->epfd);
+	free(w);
+}
+
+static int mworker_fds(struct mworker *w)
+{
+	struct itimerspec its = {
+		.it_interval = { 0, MWORKER_TICK_MS * 1000000L },
+		.it_value = { 0, MWORKER_TICK_MS * 1000000L },
+	};
+	struct epoll_event e1 = { .events = EPOLLIN, .data.ptr = &w->evfd };
+	struct epoll_event e2 = { .events = EPOLLIN, .data.ptr = &w->tfd };
+
+	w->epfd = epoll_create1(EPOLL_CLOEXEC);
+	w->evfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	w->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (w->epfd < 0 || w->evfd < 0 || w->tfd < 0 ||
+	    timerfd_settime(w->tfd, 0, &its, NULL) ||
+	    epoll_ctl(w->epfd, EPOLL_CTL_ADD, w->evfd, &e1) ||
+	    epoll_ctl(w->epfd, EPOLL_CTL_ADD, w->tfd, &e2))
+		return errno ? errno : EIO;
+	return 0;
+}
+
+int mworker_start(struct mediad *md, int idx, struct mworker **wp)
+{
+	struct mworker *w = calloc(1, sizeof(*w));
+	int e;
+
+	if (!w)
+		return ENOMEM;
+	w->md = md;
+	w->idx = idx;
+	w->epfd = w->evfd = w->tfd = -1;
+	w->sessions = g_hash_table_new(g_str_hash, g_str_equal);
+	e = mworker_fds(w);
+	if (!e)
+		e = handoff_new(&w->ho, MWORKER_PENDING, mworker_wake, w);
+	if (!e)
+		e = pthread_create(&w->th, NULL, mworker_main, w);
+	if (e) {
+		mworker_free(w);
+		return e;
+	}
+	*wp = w;
+	return 0;
+}
+
+void mworker_stop(struct mworker *w)
+{
+	if (!w)
+		return;
+	w->stop = 1;
+	mworker_wake(w);
+	pthread_join(w->th, NULL);
+	mworker_free(w);
+}
