@@ -68,6 +68,7 @@ $(BUILD)/bin/rtcgate-$(1): $$($(1)_OBJ) $(COMMON_LIB)
 		$$($(1)_LIBS) $(LIBS_COMMON)
 endef
 wsgw_LIBS = $(call pkg_libs,$(WSGW_PKGS))
+b2bua_LIBS = $(call pkg_libs,sofia-sip-ua-glib)
 mediad_LIBS = $(call pkg_libs,$(MEDIAD_PKGS)) -lm
 $(foreach s,$(SERVICES),$(eval $(call service_rule,$(s))))
 
@@ -78,7 +79,8 @@ SVC_MODULE_OBJ = $(filter-out %/main.o,$(foreach s,$(SERVICES),$($(s)_OBJ)))
 $(BUILD)/tests/%: tests/unit/%.c $(COMMON_OBJ) $(SVC_MODULE_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -Iservices -o $@ $< $(filter %.o,$^) $(LDFLAGS_ALL) \
-		$(mediad_LIBS) $(wsgw_LIBS) $(LIBS_COMMON) $(call pkg_libs,cmocka)
+		$(mediad_LIBS) $(wsgw_LIBS) $(b2bua_LIBS) $(LIBS_COMMON) \
+		$(call pkg_libs,cmocka)
 
 deps:
 	@tools/deps.sh

@@ -40,7 +40,8 @@ done
 
 echo "== integration tests"
 out="$log_dir/integration.tap"
-node --test --test-reporter=tap tests/integration/ >"$out" 2>&1
+# A hung test must not hang CI: the whole run gets 20 minutes.
+timeout -k 10 1200 node --test --test-reporter=tap tests/integration/ >"$out" 2>&1
 rc=$?
 p=$(grep -E '^# pass [0-9]+' "$out" | tail -n1 | awk '{print $3}')
 f=$(grep -E '^# fail [0-9]+' "$out" | tail -n1 | awk '{print $3}')

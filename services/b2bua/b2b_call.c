@@ -1,0 +1,653 @@
+/* b2b_call: the call state machine.  Browser -> SIP: authorise, route,
+ * media session from the browser's offer, INVITE on the SIP side with
+ * mediad's plain offer, answers relayed back through mediad.  SIP ->
+ * browser: registrar lookup, media session from the SIP offer, INVITE to
+ * every live contact, first 2xx wins.  Either side's BYE or CANCEL ends
+ * the other side and the media session; a CDR is written at the end. */
+#include "b2b_call.h"
+#include "busmsg.h"
+#include "log.h"
+#include "wsip.h"
+
+#include <sofia-sip/sip_header.h>
+#include <string.h>
+#include <sys/time.h>
+
+static int64_t call_now_ms(void)
+{
+	struct timeval tv;
+
+	gettimeofday(&tv, NULL);
+	return (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
+}
+
+static struct call *call_new(enum call_dir dir)
+{
+	struct call *c = g_new0(struct call, 1);
+
+	snprintf(c->id, sizeof(c->id), "%s-%lu", b2b.svc.id, ++b2b.seq);
+	c->dir = dir;
+	c->refs = 1;
+	c->cdr.dir = dir == CALL_WEB_TO_SIP ? CDR_WEB_SIP : CDR_SIP_WEB;
+	c->cdr.start_ms = call_now_ms();
+	g_hash_table_insert(b2b.calls, c->id, c);
+	metrics_inc(&b2b.svc.metrics, BM_ATTEMPTS);
+	metrics_set(&b2b.svc.metrics, BM_CALLS, g_hash_table_size(b2b.calls));
+	return c;
+}
+
+static void call_unref(struct call *c)
+{
+	if (--c->refs > 0)
+		return;
+	g_free(c->pending_sdp);
+	g_free(c->web_answer);
+	json_decref(c->cdr_bindings);
+	g_free(c);
+}
+
+static void call_cdr(struct call *c, enum cdr_end end, int code)
+{
+	json_t *j;
+
+	c->cdr.end = end;
+	c->cdr.reject_code = code;
+	c->cdr.end_ms = call_now_ms();
+	c->cdr.call_id = c->id;
+	c->cdr.from = c->from;
+	c->cdr.to = c->to;
+	c->cdr.caller_addr = c->src_ip;
+	c->cdr.media_node = c->node;
+	c->cdr.node = b2b.svc.id;
+	j = cdr_json(&c->cdr);
+	if (!j)
+		return;
+	bus_publish(b2b.svc.bus, "rtcgate.cdr", NULL, j);
+	if (b2b.cdr)
+		cdr_writer_write(b2b.cdr, j);
+	json_decref(j);
+}
+
+static void call_media_deleted(json_t *reply, int e, void *arg)
+{
+	if (e)
+		LOG_WARN("call", "media delete: %s", strerror(e));
+}
+
+/* End the call everywhere it still lives, once. */
+static void call_end(struct call *c, enum cdr_end end, int code)
+{
+	if (c->state == CALL_ENDED)
+		return;
+	c->state = CALL_ENDED;
+	if (c->ring_timer)
+		g_source_remove(c->ring_timer);
+	c->ring_timer = 0;
+	if (c->session[0]) {
+		json_t *m = busmsg_new("media_delete");
+		char subj[128];
+		json_object_set_new(m, "session", json_string(c->session));
+		snprintf(subj, sizeof(subj), "rtcgate.media.%s", c->node);
+		busreq_send(b2b.req, subj, m, b2b.cfg.media_timeout_ms,
+			    call_media_deleted, NULL);
+		json_decref(m);
+	}
+	b2b_web_release(c);
+	b2b_sip_release(c);
+	if (end == CDR_END_NORMAL)
+		metrics_inc(&b2b.svc.metrics, BM_ANSWERED);
+	else
+		metrics_inc(&b2b.svc.metrics, BM_FAILED);
+	call_cdr(c, end, code);
+	LOG_INFO("call", "%s: ended (%s)", c->id,
+		 cdr_end_name(end, code, (char[32]){ 0 }, 32));
+	g_hash_table_remove(b2b.calls, c->id);
+	metrics_set(&b2b.svc.metrics, BM_CALLS, g_hash_table_size(b2b.calls));
+	call_unref(c);
+}
+
+static enum cdr_end call_end_for(int status)
+{
+	if (status == 486 || status == 600)
+		return CDR_END_BUSY;
+	if (status == 408 || status == 480)
+		return CDR_END_NO_ANSWER;
+	if (status == 487)
+		return CDR_END_CANCELLED;
+	return CDR_END_REJECTED;
+}
+
+/* ---- mediad requests ---- */
+
+static int call_media(struct call *c, const char *kind, const char *side,
+		      const char *sdp, busreq_h *cb)
+{
+	json_t *m = busmsg_new(kind);
+	char subj[128];
+	int e;
+
+	if (side)
+		json_object_set_new(m, "side", json_string(side));
+	if (c->session[0])
+		json_object_set_new(m, "session", json_string(c->session));
+	json_object_set_new(m, "sdp", json_string(sdp ? sdp : ""));
+	if (!c->node[0]) {
+		const char *n = b2b_nodes_pick();
+		if (n)
+			snprintf(c->node, sizeof(c->node), "%s", n);
+	}
+	if (c->node[0])
+		snprintf(subj, sizeof(subj), "rtcgate.media.%s", c->node);
+	else
+		snprintf(subj, sizeof(subj), "rtcgate.media.any");
+	c->refs++;
+	e = busreq_send(b2b.req, subj, m, b2b.cfg.media_timeout_ms, cb, c);
+	if (e)
+		c->refs--;
+	json_decref(m);
+	return e;
+}
+
+/* A mediad reply: the SDP, or NULL (logged, counted) when it failed. */
+static const char *call_media_sdp(struct call *c, json_t *r, int e)
+{
+	const char *kind = r ? busmsg_kind(r) : NULL;
+
+	if (!e && kind && !strcmp(kind, "media_sdp")) {
+		if (!c->session[0])
+			snprintf(c->session, sizeof(c->session), "%s",
+				 busmsg_str(r, "session"));
+		const char *node = busmsg_str(r, "node");
+		if (node)
+			snprintf(c->node, sizeof(c->node), "%s", node);
+		if (json_is_true(json_object_get(r, "transcode")))
+			c->cdr.transcoded = true;
+		json_t *cod = json_object_get(r, "codec");
+		if (cod) {
+			snprintf(c->codec_web, sizeof(c->codec_web), "%s",
+				 json_string_value(json_object_get(cod, "web")));
+			snprintf(c->codec_sip, sizeof(c->codec_sip), "%s",
+				 json_string_value(json_object_get(cod, "sip")));
+			c->cdr.codec_web = c->codec_web;
+			c->cdr.codec_sip = c->codec_sip;
+		}
+		return busmsg_str(r, "sdp");
+	}
+	metrics_inc(&b2b.svc.metrics, BM_MEDIA_ERR);
+	LOG_WARN("call", "%s: media: %s", c->id, e ? strerror(e) :
+		 r && busmsg_str(r, "reason") ? busmsg_str(r, "reason") : "?");
+	return NULL;
+}
+
+/* ---- browser -> SIP ---- */
+
+/* mediad answered the SIP side's SDP: answer the browser (183 for early
+ * media, or 200; a 200 that came meanwhile is answered here too). */
+static void call_w2s_answered(json_t *r, int e, void *arg)
+{
+	struct call *c = arg;
+	const char *sdp = c->state == CALL_ENDED ? NULL : call_media_sdp(c, r, e);
+
+	c->media_pending = false;
+	if (c->state == CALL_ENDED) {
+		call_unref(c);
+		return;
+	}
+	if (!sdp) {
+		b2b_web_respond(c, 488, "Not Acceptable Here", NULL,
+				"Reason: SIP;cause=488;text=\"media\"\r\n");
+		b2b_sip_hangup(c);
+		call_end(c, CDR_END_MEDIA_FAILURE, 488);
+	} else {
+		c->media_answered = true;
+		c->web_answer = g_strdup(sdp);
+		b2b_web_respond(c, c->pending_status, c->pending_status == 200 ?
+				"OK" : "Session Progress", sdp, NULL);
+		if (c->pending_status == 200) {
+			c->state = CALL_ANSWERED;
+			c->cdr.answer_ms = call_now_ms();
+		}
+	}
+	call_unref(c);
+}
+
+static int call_w2s_media_answer(struct call *c, int status, const char *sdp)
+{
+	c->pending_status = status;
+	if (c->media_pending)
+		return 0;	/* the answer in flight will say status */
+	if (c->media_answered) {
+		b2b_web_respond(c, 200, "OK", c->web_answer, NULL);
+		c->state = CALL_ANSWERED;
+		c->cdr.answer_ms = call_now_ms();
+		return 0;
+	}
+	if (!sdp || call_media(c, "media_answer", NULL, sdp, call_w2s_answered))
+		return EIO;
+	c->media_pending = true;
+	return 0;
+}
+
+void call_sip_response(struct call *c, int status, const char *phrase,
+		       const char *sdp)
+{
+	if (c->state == CALL_ENDED || c->dir != CALL_WEB_TO_SIP || status == 100)
+		return;
+	if (status < 200) {
+		c->state = CALL_EARLY;
+		if (sdp && !c->media_answered && !c->media_pending &&
+		    !call_w2s_media_answer(c, 183, sdp))
+			return;
+		b2b_web_respond(c, 180, "Ringing", NULL, NULL);
+		return;
+	}
+	c->cdr.sip_status = status;
+	if (status >= 300) {
+		b2b_web_respond(c, status, phrase, NULL, NULL);
+		call_end(c, call_end_for(status), status);
+		return;
+	}
+	c->sip_answered = true;
+	if (call_w2s_media_answer(c, 200, sdp)) {
+		b2b_web_respond(c, 502, "Bad Gateway", NULL, NULL);
+		b2b_sip_hangup(c);
+		call_end(c, CDR_END_MEDIA_FAILURE, 502);
+	}
+}
+
+/* mediad made the SIP offer from the browser's: INVITE the SIP side. */
+static void call_w2s_offered(json_t *r, int e, void *arg)
+{
+	struct call *c = arg;
+	const char *sdp = c->state == CALL_ENDED ? NULL : call_media_sdp(c, r, e);
+
+	if (c->state != CALL_ENDED) {
+		if (!sdp || b2b_sip_invite(c, c->to, sdp)) {
+			const char *why = r ? busmsg_str(r, "reason") : NULL;
+			int st = why && strstr(why, "limit") ? 503 : 488;
+			b2b_web_respond(c, st, st == 503 ? "Service Unavailable"
+					: "Not Acceptable Here", NULL,
+					st == 503 ? "Retry-After: 5\r\n" : NULL);
+			call_end(c, CDR_END_MEDIA_FAILURE, st);
+		} else {
+			c->state = CALL_PROCEEDING;
+		}
+	}
+	call_unref(c);
+}
+
+/* May this browser call this user?  Registered on this very flow, or a
+ * click-to-call target within the address's rate. */
+static int call_w2s_allowed(struct call *c, bool registered)
+{
+	int retry = 0;
+
+	if (registered)
+		return 0;
+	if (!b2b.c2c || !c2c_allowed_target(b2b.c2c, c->user))
+		return 403;
+	if (c2c_admit(b2b.c2c, c->src_ip, call_now_ms(), &retry))
+		return 429;
+	return 0;
+}
+
+static void call_w2s_route(struct call *c, bool registered)
+{
+	struct route_result rr;
+	int st = call_w2s_allowed(c, registered);
+
+	if (st) {
+		b2b_web_respond(c, st, st == 403 ? "Forbidden" :
+				"Too Many Requests", NULL, st == 429 ?
+				"Retry-After: 10\r\n" : NULL);
+		call_end(c, CDR_END_REJECTED, st);
+		return;
+	}
+	route_lookup(b2b.routes, c->user, b2b.cfg.outbound, &rr);
+	if (rr.kind != ROUTE_SIP) {
+		st = rr.kind == ROUTE_REJECT ? rr.code : 501;
+		b2b_web_respond(c, st, st == 501 ? "Not Implemented" : "Rejected",
+				NULL, NULL);
+		call_end(c, CDR_END_REJECTED, st);
+		return;
+	}
+	snprintf(c->to, sizeof(c->to), "<%s>", rr.uri);
+	if (call_media(c, "media_create", "web", c->pending_sdp,
+		       call_w2s_offered)) {
+		b2b_web_respond(c, 503, "Service Unavailable", NULL,
+				"Retry-After: 5\r\n");
+		call_end(c, CDR_END_MEDIA_FAILURE, 503);
+	}
+}
+
+/* The registrar's bindings of the caller: is one of them this flow? */
+static void call_w2s_looked_up(json_t *r, int e, void *arg)
+{
+	struct call *c = arg;
+	json_t *bs = r ? json_object_get(r, "bindings") : NULL;
+	bool registered = false;
+	size_t i;
+	json_t *b;
+
+	json_array_foreach(bs, i, b)
+		if (!g_strcmp0(busmsg_str(b, "edge"), c->edge) &&
+		    !g_strcmp0(busmsg_str(b, "conn"), c->conn))
+			registered = true;
+	if (c->state != CALL_ENDED)
+		call_w2s_route(c, registered);
+	call_unref(c);
+}
+
+void call_web_invite(struct wsip_dialog *wd, struct wsip_txn *txn,
+		     const char *edge,
+		     const char *conn, const char *src_ip, const char *from_aor,
+		     const char *user, const char *sdp)
+{
+	struct call *c;
+	json_t *m;
+
+	if (g_hash_table_size(b2b.calls) >= (guint)b2b.cfg.max_calls) {
+		c = call_new(CALL_WEB_TO_SIP);
+		c->wd = wd;
+		c->itxn = txn;
+		b2b_web_respond(c, 503, "Service Unavailable", NULL,
+				"Retry-After: 5\r\n");
+		call_end(c, CDR_END_REJECTED, 503);
+		return;
+	}
+	c = call_new(CALL_WEB_TO_SIP);
+	c->wd = wd;
+	c->itxn = txn;
+	wsip_dialog_set_arg(wd, c);
+	snprintf(c->edge, sizeof(c->edge), "%s", edge);
+	snprintf(c->conn, sizeof(c->conn), "%s", conn);
+	snprintf(c->src_ip, sizeof(c->src_ip), "%s", src_ip);
+	snprintf(c->from, sizeof(c->from), "<sip:%s>", from_aor);
+	snprintf(c->user, sizeof(c->user), "%s", user);
+	c->pending_sdp = g_strdup(sdp);
+	LOG_INFO("call", "%s: %s -> %s from %s", c->id, from_aor, user, src_ip);
+	b2b_web_respond(c, 100, "Trying", NULL, NULL);
+	if (!sdp) {
+		b2b_web_respond(c, 488, "Not Acceptable Here", NULL, NULL);
+		call_end(c, CDR_END_REJECTED, 488);
+		return;
+	}
+	m = busmsg_new("lookup");
+	json_object_set_new(m, "aor", json_string(from_aor));
+	c->refs++;
+	if (busreq_send(b2b.req, "rtcgate.registrar.lookup", m, 2000,
+			call_w2s_looked_up, c)) {
+		c->refs--;
+		call_w2s_route(c, false);
+	}
+	json_decref(m);
+}
+
+void call_web_ack(struct call *c)
+{
+	(void)c;	/* the SIP side was ACKed by NUA on its 200 */
+}
+
+void call_web_bye(struct call *c)
+{
+	b2b_sip_hangup(c);
+	call_end(c, CDR_END_NORMAL, 0);
+}
+
+void call_web_cancelled(struct call *c)
+{
+	b2b_sip_hangup(c);
+	call_end(c, CDR_END_CANCELLED, 487);
+}
+
+void call_sip_bye(struct call *c)
+{
+	b2b_web_bye(c);
+	call_end(c, CDR_END_NORMAL, 0);
+}
+
+void call_sip_cancelled(struct call *c)
+{
+	b2b_web_cancel_forks(c, NULL);
+	call_end(c, CDR_END_CANCELLED, 487);
+}
+
+void call_sip_terminated(struct call *c, int status)
+{
+	/* NUA ended the SIP dialog on its own (timeout, transport error):
+	 * the browser leg goes too. */
+	if (c->state == CALL_ENDED)
+		return;
+	if (c->state == CALL_ANSWERED)
+		b2b_web_bye(c);
+	else if (c->dir == CALL_WEB_TO_SIP)
+		b2b_web_respond(c, status >= 300 ? status : 408,
+				"Request Timeout", NULL, NULL);
+	else
+		b2b_web_cancel_forks(c, NULL);
+	call_end(c, CDR_END_SIP_TIMEOUT, status);
+}
+
+/* ---- SIP -> browser ---- */
+
+static gboolean call_s2w_ring_timeout(gpointer arg)
+{
+	struct call *c = arg;
+
+	c->ring_timer = 0;
+	b2b_web_cancel_forks(c, NULL);
+	b2b_sip_respond(c, 408, "Request Timeout", NULL);
+	call_end(c, CDR_END_NO_ANSWER, 408);
+	return G_SOURCE_REMOVE;
+}
+
+/* mediad answered the browser's SDP: answer the SIP side. */
+static void call_s2w_answered(json_t *r, int e, void *arg)
+{
+	struct call *c = arg;
+	const char *sdp = c->state == CALL_ENDED ? NULL : call_media_sdp(c, r, e);
+
+	if (c->state != CALL_ENDED) {
+		if (!sdp) {
+			b2b_sip_respond(c, 488, "Not Acceptable Here", NULL);
+			b2b_web_bye(c);
+			call_end(c, CDR_END_MEDIA_FAILURE, 488);
+		} else {
+			b2b_sip_respond(c, 200, "OK", sdp);
+			c->sip_answered = true;
+			c->state = CALL_ANSWERED;
+			c->cdr.answer_ms = call_now_ms();
+		}
+	}
+	call_unref(c);
+}
+
+void call_web_response(struct call *c, struct b2b_fork *f, int status,
+		       const char *phrase, const char *sdp)
+{
+	if (c->state == CALL_ENDED || c->dir != CALL_SIP_TO_WEB)
+		return;
+	if (status < 200) {
+		if (status >= 180 && c->state < CALL_EARLY) {
+			c->state = CALL_EARLY;
+			b2b_sip_respond(c, 180, "Ringing", NULL);
+		}
+		return;
+	}
+	if (status >= 300) {
+		if (c->forks || c->winner)
+			return;	/* others still ring; b2b_web drops this fork */
+		b2b_sip_respond(c, status == 487 ? 480 : status, phrase, NULL);
+		call_end(c, call_end_for(status), status);
+		return;
+	}
+	if (c->winner)
+		return;		/* a later 2xx: b2b_web ACKs and BYEs it */
+	c->winner = f;
+	b2b_web_ack(c, f);
+	b2b_web_cancel_forks(c, f);
+	if (c->ring_timer)
+		g_source_remove(c->ring_timer);
+	c->ring_timer = 0;
+	if (!sdp || call_media(c, "media_answer", NULL, sdp, call_s2w_answered)) {
+		b2b_sip_respond(c, 488, "Not Acceptable Here", NULL);
+		b2b_web_bye(c);
+		call_end(c, CDR_END_MEDIA_FAILURE, 488);
+	}
+}
+
+/* mediad made the browser's offer: INVITE every live contact. */
+static void call_s2w_offered(json_t *r, int e, void *arg)
+{
+	struct call *c = arg;
+	const char *sdp = c->state == CALL_ENDED ? NULL : call_media_sdp(c, r, e);
+	json_t *bs = json_object_get(c->cdr_bindings, "bindings");
+	size_t i, n = 0;
+	json_t *b;
+
+	if (c->state == CALL_ENDED) {
+		call_unref(c);
+		return;
+	}
+	if (sdp)
+		json_array_foreach(bs, i, b)
+			n += !b2b_web_fork(c, b, sdp);
+	if (!n) {
+		b2b_sip_respond(c, sdp ? 480 : 488, sdp ? "Temporarily Unavailable"
+				: "Not Acceptable Here", NULL);
+		call_end(c, sdp ? CDR_END_NO_ANSWER : CDR_END_MEDIA_FAILURE,
+			 sdp ? 480 : 488);
+	} else {
+		c->state = CALL_PROCEEDING;
+		c->ring_timer = g_timeout_add_seconds(
+			(guint)b2b.cfg.ring_timeout_s, call_s2w_ring_timeout, c);
+	}
+	call_unref(c);
+}
+
+static void call_s2w_looked_up(json_t *r, int e, void *arg)
+{
+	struct call *c = arg;
+	json_t *bs = r ? json_object_get(r, "bindings") : NULL;
+
+	if (c->state != CALL_ENDED) {
+		if (!json_array_size(bs)) {
+			b2b_sip_respond(c, 480, "Temporarily Unavailable", NULL);
+			call_end(c, CDR_END_NO_ANSWER, 480);
+		} else {
+			c->cdr_bindings = json_incref(r);
+			if (call_media(c, "media_create", "sip", c->pending_sdp,
+				       call_s2w_offered)) {
+				b2b_sip_respond(c, 503, "Service Unavailable", NULL);
+				call_end(c, CDR_END_MEDIA_FAILURE, 503);
+			}
+		}
+	}
+	call_unref(c);
+}
+
+void call_sip_invite(nua_handle_t *nh, const sip_t *sip, const char *sdp)
+{
+	struct call *c = call_new(CALL_SIP_TO_WEB);
+	const url_t *ru = sip->sip_request->rq_url;
+	json_t *m;
+	char aor[200];
+
+	c->nh = nh;
+	nua_handle_bind(nh, c);
+	if (sip->sip_from) {	/* name-addr without the tag: ours goes on */
+		char u[200] = "";
+		url_e(u, sizeof(u), sip->sip_from->a_url);
+		snprintf(c->from, sizeof(c->from), "<%s>", u);
+	}
+	snprintf(c->user, sizeof(c->user), "%s", ru->url_user ? ru->url_user : "");
+	snprintf(c->to, sizeof(c->to), "<sip:%s@%s>", c->user, b2b.cfg.domain);
+	snprintf(c->src_ip, sizeof(c->src_ip), "%s", sip->sip_via &&
+		 sip->sip_via->v_host ? sip->sip_via->v_host : "");
+	LOG_INFO("call", "%s: SIP %s -> %s", c->id, c->from, c->user);
+	if (g_hash_table_size(b2b.calls) > (guint)b2b.cfg.max_calls || !sdp ||
+	    !c->user[0]) {
+		int st = !sdp ? 488 : !c->user[0] ? 404 : 503;
+		b2b_sip_respond(c, st, st == 503 ? "Service Unavailable" :
+				st == 404 ? "Not Found" : "Not Acceptable Here",
+				NULL);
+		call_end(c, CDR_END_REJECTED, st);
+		return;
+	}
+	c->pending_sdp = g_strdup(sdp);
+	snprintf(aor, sizeof(aor), "%s@%s", c->user, b2b.cfg.domain);
+	m = busmsg_new("lookup");
+	json_object_set_new(m, "aor", json_string(aor));
+	c->refs++;
+	if (busreq_send(b2b.req, "rtcgate.registrar.lookup", m, 2000,
+			call_s2w_looked_up, c)) {
+		c->refs--;
+		b2b_sip_respond(c, 503, "Service Unavailable", NULL);
+		call_end(c, CDR_END_REJECTED, 503);
+	}
+	json_decref(m);
+}
+
+/* ---- failures reported from elsewhere ---- */
+
+static void call_fail(struct call *c, enum cdr_end why)
+{
+	if (c->state == CALL_ANSWERED) {
+		b2b_web_bye(c);
+		b2b_sip_hangup(c);
+	} else if (c->dir == CALL_WEB_TO_SIP) {
+		b2b_web_respond(c, 503, "Service Unavailable", NULL, NULL);
+		b2b_sip_hangup(c);
+	} else {
+		b2b_web_cancel_forks(c, NULL);
+		b2b_sip_respond(c, 503, "Service Unavailable", NULL);
+	}
+	call_end(c, why, 0);
+}
+
+void call_media_event(const char *session, const char *event)
+{
+	GHashTableIter it;
+	gpointer k, v;
+
+	if (strcmp(event, "dtls_failed") && strcmp(event, "media_timeout"))
+		return;
+	g_hash_table_iter_init(&it, b2b.calls);
+	while (g_hash_table_iter_next(&it, &k, &v)) {
+		struct call *c = v;
+		if (!strcmp(c->session, session)) {
+			LOG_INFO("call", "%s: media %s", c->id, event);
+			call_fail(c, CDR_END_MEDIA_FAILURE);
+			return;	/* the table changed: stop iterating */
+		}
+	}
+}
+
+void call_media_node_lost(const char *node)
+{
+	GList *all = g_hash_table_get_values(b2b.calls);
+
+	for (GList *l = all; l; l = l->next) {
+		struct call *c = l->data;
+		if (!strcmp(c->node, node))
+			call_fail(c, CDR_END_MEDIA_NODE_LOST);
+	}
+	g_list_free(all);
+}
+
+void call_end_all(void)
+{
+	GList *all = g_hash_table_get_values(b2b.calls);
+
+	for (GList *l = all; l; l = l->next)
+		call_fail(l->data, CDR_END_SHUTDOWN);
+	g_list_free(all);
+}
+
+void call_web_flow_closed(const char *edge, const char *conn)
+{
+	/* The call outlives its WebSocket (media does not use it); ending
+	 * it after RTCGATE_FLOW_GRACE is not built yet: see docs. */
+	(void)edge;
+	(void)conn;
+}

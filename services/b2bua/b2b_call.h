@@ -1,0 +1,94 @@
+/* b2b_call: one call between a browser (the web leg, over wsgw) and a SIP
+ * peer (the SIP leg, through NUA), with its media session on a mediad
+ * node.  Everything here runs on the loop thread. */
+#ifndef RTCGATE_B2B_CALL_H
+#define RTCGATE_B2B_CALL_H
+
+#include "b2b.h"
+
+enum call_dir { CALL_WEB_TO_SIP, CALL_SIP_TO_WEB };
+
+enum call_state {
+	CALL_NEW,		/* checking, routing, creating media */
+	CALL_PROCEEDING,	/* the far leg has the offer */
+	CALL_EARLY,		/* the far leg rings or sends early media */
+	CALL_ANSWERED,
+	CALL_ENDED,
+};
+
+struct wsip_dialog;
+struct wsip_txn;
+struct b2b_fork;
+
+struct call {
+	char id[96];			/* ours: logs, CDR */
+	enum call_dir dir;
+	enum call_state state;
+	char from[256], to[600];	/* as the SIP leg shows them */
+	char user[130];			/* dialled or called user */
+	/* web leg */
+	struct wsip_dialog *wd;		/* the browser's dialog */
+	struct wsip_txn *itxn;		/* its INVITE, until answered */
+	char edge[SVC_ID_MAX], conn[64], src_ip[64];
+	GSList *forks;			/* CALL_SIP_TO_WEB: INVITEs out */
+	struct b2b_fork *winner;
+	/* SIP leg */
+	nua_handle_t *nh;
+	bool sip_answered;
+	/* media */
+	char node[SVC_ID_MAX];
+	char session[128];
+	bool media_answered;		/* mediad has both SDPs */
+	bool media_pending;		/* a media_answer is in flight */
+	char *web_answer;		/* our SDP answer to the browser */
+	json_t *cdr_bindings;		/* SIP -> browser: lookup reply */
+	char *pending_sdp;		/* an answer waiting for mediad */
+	int pending_status;
+	guint ring_timer;
+	int refs;			/* pending async requests hold one */
+	char codec_web[16], codec_sip[16];	/* for the CDR */
+	struct cdr cdr;
+};
+
+/* b2b_call.c */
+void call_web_invite(struct wsip_dialog *wd, struct wsip_txn *txn,
+		     const char *edge,
+		     const char *conn, const char *src_ip, const char *from_aor,
+		     const char *user, const char *sdp);
+void call_web_ack(struct call *c);
+void call_web_bye(struct call *c);
+void call_web_cancelled(struct call *c);
+void call_web_response(struct call *c, struct b2b_fork *f, int status,
+		       const char *phrase, const char *sdp);
+void call_web_flow_closed(const char *edge, const char *conn);
+void call_sip_invite(nua_handle_t *nh, const sip_t *sip, const char *sdp);
+void call_sip_response(struct call *c, int status, const char *phrase,
+		       const char *sdp);
+void call_sip_cancelled(struct call *c);
+void call_sip_bye(struct call *c);
+void call_sip_terminated(struct call *c, int status);
+void call_media_event(const char *session, const char *event);
+void call_media_node_lost(const char *node);
+void call_end_all(void);
+
+/* b2b_sip.c */
+int b2b_sip_start(void);
+void b2b_sip_stop(void);
+int b2b_sip_invite(struct call *c, const char *uri, const char *sdp);
+void b2b_sip_respond(struct call *c, int status, const char *phrase,
+		     const char *sdp);
+void b2b_sip_hangup(struct call *c);
+void b2b_sip_release(struct call *c);
+
+/* b2b_web.c: the browser side over the bus, on wsip */
+int b2b_web_start(void);
+void b2b_web_stop(void);
+void b2b_web_respond(struct call *c, int status, const char *phrase,
+		     const char *sdp, const char *extra);
+void b2b_web_bye(struct call *c);
+int b2b_web_fork(struct call *c, const json_t *binding, const char *sdp);
+void b2b_web_cancel_forks(struct call *c, struct b2b_fork *except);
+void b2b_web_ack(struct call *c, struct b2b_fork *f);
+void b2b_web_release(struct call *c);
+
+#endif

@@ -1,0 +1,40 @@
+/* b2b_cfg: the b2bua's settings (the README table lists them too). */
+#include "b2b.h"
+
+#include <stddef.h>
+
+#define B(f) offsetof(struct b2b_cfg, f)
+
+const struct cfg_row b2b_cfg_rows[] = {
+	{ "RTCGATE_SIP_PORT", CFG_INT, "5060", 1, 65535, NULL, B(sip_port),
+	  "SIP side, UDP and TCP" },
+	{ "RTCGATE_SIP_IP", CFG_STR, "127.0.0.1", 0, 0, NULL, B(sip_ip),
+	  "address the SIP side binds to and puts in Via/Contact" },
+	{ "RTCGATE_SIP_OUTBOUND", CFG_STR, NULL, 0, 0, NULL, B(outbound),
+	  "where browser calls go when no route matches (URI template)" },
+	{ "RTCGATE_ROUTES", CFG_STR, NULL, 0, 0, NULL, B(routes_path),
+	  "dial plan file (see README)" },
+	{ "RTCGATE_CLICK2CALL", CFG_STR, NULL, 0, 0, NULL, B(click2call),
+	  "targets callable without an account (comma-separated patterns)" },
+	{ "RTCGATE_CLICK2CALL_RATE", CFG_INT, "6", 1, 60000, NULL, B(c2c_rate),
+	  "click-to-call calls per minute per client address" },
+	{ "RTCGATE_CLICK2CALL_BURST", CFG_INT, "3", 1, 10000, NULL,
+	  B(c2c_burst), "click-to-call burst per client address" },
+	{ "RTCGATE_MAX_CALLS", CFG_INT, "2000", 1, 1000000, NULL, B(max_calls),
+	  "calls per b2bua; more get 503 with Retry-After" },
+	{ "RTCGATE_RING_TIMEOUT", CFG_INT, "60", 1, 3600, NULL,
+	  B(ring_timeout_s), "seconds a browser may ring before 408" },
+	{ "RTCGATE_FLOW_GRACE", CFG_INT, "30", 0, 3600, NULL, B(flow_grace_s),
+	  "seconds a call waits for a browser whose WebSocket dropped" },
+	{ "RTCGATE_DOMAIN", CFG_STR, NULL, 0, 0, NULL, B(domain),
+	  "SIP domain of browser users (default: the host name)" },
+	{ "RTCGATE_CDR_FILE", CFG_STR, NULL, 0, 0, NULL, B(cdr_path),
+	  "file call detail records are appended to (JSON lines)" },
+	{ "RTCGATE_MEDIA_REQUEST_MS", CFG_INT, "2000", 100, 60000, NULL,
+	  B(media_timeout_ms), "deadline of one request to mediad" },
+};
+
+const size_t b2b_cfg_nrows = CFG_ROWS(b2b_cfg_rows);
+
+/* The service's one instance (outside main.c so unit tests link). */
+struct b2b b2b;

@@ -1,0 +1,164 @@
+/* b2b_sip: the SIP side, sofia-sip's NUA in the loop (su_glib).  NUA keeps
+ * the transactions and dialogs; media handling is off (NUTAG_MEDIA_ENABLE
+ * 0), so SDP passes through as a plain body between mediad and the peer. */
+#include "b2b.h"
+#include "b2b_call.h"
+#include "log.h"
+
+#include <sofia-sip/nua_tag.h>
+#include <sofia-sip/sip_status.h>
+#include <sofia-sip/soa_tag.h>
+#include <sofia-sip/su_tag_io.h>
+#include <string.h>
+
+static const char *b2b_sip_body(const sip_t *sip)
+{
+	if (!sip || !sip->sip_payload || !sip->sip_content_type ||
+	    strcasecmp(sip->sip_content_type->c_type, "application/sdp"))
+		return NULL;
+	return sip->sip_payload->pl_data;
+}
+
+/* A body as a NUL-terminated copy (sofia's payload is not terminated). */
+static char *b2b_sip_sdp(const sip_t *sip)
+{
+	const char *b = b2b_sip_body(sip);
+
+	return b ? g_strndup(b, sip->sip_payload->pl_len) : NULL;
+}
+
+static void b2b_sip_cb(nua_event_t ev, int status, char const *phrase,
+		       nua_t *nua, nua_magic_t *magic, nua_handle_t *nh,
+		       nua_hmagic_t *hmagic, sip_t const *sip, tagi_t tags[])
+{
+	struct call *c = hmagic;
+	char *sdp;
+
+	switch (ev) {
+	case nua_i_invite:
+		metrics_inc(&b2b.svc.metrics, BM_SIP_IN);
+		sdp = b2b_sip_sdp(sip);
+		call_sip_invite(nh, sip, sdp);
+		g_free(sdp);
+		break;
+	case nua_r_invite:
+		if (!c)
+			break;
+		sdp = b2b_sip_sdp(sip);
+		call_sip_response(c, status, phrase, sdp);
+		g_free(sdp);
+		break;
+	case nua_i_cancel:
+		if (c)
+			call_sip_cancelled(c);
+		break;
+	case nua_i_bye:
+		if (c)
+			call_sip_bye(c);
+		break;
+	case nua_i_state: {
+		int st = nua_callstate_init;
+		tl_gets(tags, NUTAG_CALLSTATE_REF(st), TAG_END());
+		if (c && st == nua_callstate_terminated)
+			call_sip_terminated(c, status);
+		break;
+	}
+	case nua_r_shutdown:
+		if (status >= 200)
+			b2b.sip_down = true;
+		break;
+	default:
+		if (status >= 300 && ev != nua_r_bye && ev != nua_r_cancel)
+			LOG_DEBUG("sip", "%s: %d %s", nua_event_name(ev), status,
+				  phrase);
+		break;
+	}
+}
+
+int b2b_sip_start(void)
+{
+	char url[160];
+
+	snprintf(url, sizeof(url), "sip:%s:%ld", b2b.cfg.sip_ip,
+		 b2b.cfg.sip_port);
+	snprintf(b2b.contact, sizeof(b2b.contact), "<sip:b2bua@%s:%ld>",
+		 b2b.cfg.sip_ip, b2b.cfg.sip_port);
+	b2b.root = su_glib_root_create(NULL);
+	if (!b2b.root)
+		return ENOMEM;
+	g_source_attach(su_glib_root_gsource(b2b.root), b2b.loop.ctx);
+	b2b.nua = nua_create(b2b.root, b2b_sip_cb, NULL, NUTAG_URL(url),
+			     NUTAG_MEDIA_ENABLE(0), NUTAG_AUTOANSWER(0),
+			     NUTAG_AUTOACK(1), NUTAG_ENABLEINVITE(1),
+			     NUTAG_ALLOW("INVITE, ACK, BYE, CANCEL, OPTIONS"),
+			     SIPTAG_USER_AGENT_STR("rtcgate/" RTCGATE_VERSION),
+			     TAG_END());
+	if (!b2b.nua) {
+		LOG_ERROR("sip", "cannot listen on %s (UDP and TCP)", url);
+		return EADDRINUSE;
+	}
+	LOG_INFO("sip", "SIP side on %s (UDP, TCP)", url);
+	return 0;
+}
+
+int b2b_sip_invite(struct call *c, const char *uri, const char *sdp)
+{
+	c->nh = nua_handle(b2b.nua, c, SIPTAG_TO_STR(uri), TAG_END());
+	if (!c->nh)
+		return ENOMEM;
+	nua_invite(c->nh, SIPTAG_FROM_STR(c->from), SIPTAG_CONTACT_STR(b2b.contact),
+		   SIPTAG_CONTENT_TYPE_STR("application/sdp"),
+		   SIPTAG_PAYLOAD_STR(sdp), TAG_END());
+	return 0;
+}
+
+void b2b_sip_respond(struct call *c, int status, const char *phrase,
+		     const char *sdp)
+{
+	if (!c->nh)
+		return;
+	if (sdp)
+		nua_respond(c->nh, status, phrase, SIPTAG_CONTACT_STR(b2b.contact),
+			    SIPTAG_CONTENT_TYPE_STR("application/sdp"),
+			    SIPTAG_PAYLOAD_STR(sdp), TAG_END());
+	else
+		nua_respond(c->nh, status, phrase, TAG_END());
+}
+
+void b2b_sip_hangup(struct call *c)
+{
+	if (!c->nh)
+		return;
+	if (c->sip_answered)
+		nua_bye(c->nh, TAG_END());
+	else if (c->dir == CALL_WEB_TO_SIP)
+		nua_cancel(c->nh, TAG_END());
+	else
+		nua_respond(c->nh, 487, "Request Terminated", TAG_END());
+}
+
+void b2b_sip_release(struct call *c)
+{
+	if (!c->nh)
+		return;
+	nua_handle_bind(c->nh, NULL);
+	nua_handle_destroy(c->nh);
+	c->nh = NULL;
+}
+
+/* NUA must finish its shutdown (BYEs, transactions) before it may be
+ * destroyed: run the loop until it reports, at most 3 s. */
+void b2b_sip_stop(void)
+{
+	gint64 end = g_get_monotonic_time() + 3000000;
+
+	if (b2b.nua) {
+		b2b.sip_down = false;
+		nua_shutdown(b2b.nua);
+		while (!b2b.sip_down && g_get_monotonic_time() < end)
+			g_main_context_iteration(b2b.loop.ctx, TRUE);
+		nua_destroy(b2b.nua);
+	}
+	if (b2b.root)
+		su_root_destroy(b2b.root);
+}

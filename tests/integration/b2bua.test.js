@@ -1,0 +1,222 @@
+// The b2bua with every service as a process, a real nats-server, sipp
+// (Debian's sip-tester) as the SIP peer and a raw SIP-over-WebSocket client
+// as the browser (its signalling; real browser media is the e2e tests'
+// job, and mediad's own tests drive Chromium).
+'use strict';
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const path = require('node:path');
+const { Suite, wsClient, waitFor, sleep, sc, freePort, ROOT } = require('../lib/harness');
+const { register, status } = require('../lib/digest');
+
+const DOMAIN = 'example.com';
+const suite = new Suite('b2bua');
+let gw; let b2b; let media; let sipPort; const cdrs = [];
+
+const FP = Array.from({ length: 32 }, (_, i) => (i * 7 + 16).toString(16).toUpperCase().padStart(2, '0')).join(':');
+function webSdp(setup, pts = '111 0 8 126') {
+  return 'v=0\r\no=- 4611 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\na=group:BUNDLE 0\r\n'
+    + `m=audio 9 UDP/TLS/RTP/SAVPF ${pts}\r\nc=IN IP4 0.0.0.0\r\n`
+    + 'a=ice-ufrag:abcd\r\na=ice-pwd:abcdefghijklmnopqrstuvwx\r\n'
+    + `a=fingerprint:sha-256 ${FP}\r\na=setup:${setup}\r\na=mid:0\r\na=sendrecv\r\na=rtcp-mux\r\n`
+    + 'a=rtpmap:111 opus/48000/2\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:8 PCMA/8000\r\n'
+    + 'a=rtpmap:126 telephone-event/8000\r\n';
+}
+
+let seq = 0;
+function invite(user, to, { callId = `call-${process.pid}-${++seq}`, sdp = webSdp('actpass') } = {}) {
+  const branch = `z9hG4bK${Date.now()}${seq}`;
+  const msg = `INVITE sip:${to}@${DOMAIN} SIP/2.0\r\nVia: SIP/2.0/WSS b.invalid;branch=${branch}\r\n`
+    + `Max-Forwards: 70\r\nTo: <sip:${to}@${DOMAIN}>\r\nFrom: <sip:${user}@${DOMAIN}>;tag=ft${seq}\r\n`
+    + `Call-ID: ${callId}\r\nCSeq: 1 INVITE\r\nContact: <sip:${user}@b.invalid;transport=ws;ob>\r\n`
+    + `Content-Type: application/sdp\r\nContent-Length: ${Buffer.byteLength(sdp)}\r\n\r\n${sdp}`;
+  return { msg, callId, branch, user, to, fromTag: `ft${seq}` };
+}
+const hdr = (text, name) => (new RegExp(`\r\n${name}: ([^\r]*)`, 'i').exec(text) || [])[1];
+
+// An in-dialog request from the browser: to the Contact we were given.
+function inDialog(method, inv, ok, cseq) {
+  const target = /<([^>]+)>/.exec(hdr(ok, 'Contact'))[1];
+  return `${method} ${target} SIP/2.0\r\nVia: SIP/2.0/WSS b.invalid;branch=z9hG4bK${method}${Date.now()}\r\n`
+    + `Max-Forwards: 70\r\nTo: ${hdr(ok, 'To')}\r\nFrom: ${hdr(ok, 'From')}\r\nCall-ID: ${inv.callId}\r\n`
+    + `CSeq: ${cseq} ${method}\r\nContent-Length: 0\r\n\r\n`;
+}
+
+// Frames until one matches re (others are kept aside).
+async function until(ws, re, ms = 5000) {
+  const end = Date.now() + ms;
+  for (;;) {
+    const f = await ws.next(Math.max(10, end - Date.now()));
+    if (re.test(f)) return f;
+  }
+}
+
+// True once something (sipp) holds the UDP port.
+function portTaken(port) {
+  return new Promise((resolve) => {
+    const s = require('node:dgram').createSocket('udp4');
+    s.on('error', () => resolve(true));
+    s.bind(port, '127.0.0.1', () => s.close(() => resolve(false)));
+  });
+}
+
+// A sipp UAS on sipPort, listening when this returns.
+async function sipp(scenario, args = []) {
+  await waitFor(async () => !(await portTaken(sipPort)), 5000, 'the last sipp gone');
+  const p = suite.spawn('sipp', 'sipp', ['-sf', path.join(ROOT, 'tests/sipp', scenario), '-i', '127.0.0.1',
+    '-p', String(sipPort), '-m', '1', '-timeout', '20s', '-timeout_error', '-nostdin',
+    '-mp', String(sipPort + 2), '-trace_msg', '-message_file', path.join(suite.tmp, `sipp-${scenario}.msg`), ...args], {});
+  await waitFor(() => portTaken(sipPort), 5000, 'sipp listening');
+  return p;
+}
+
+async function settled() {
+  await waitFor(async () => (await suite.health('b2bua', b2b.id)).counters.calls_active === 0, 5000, 'no calls left');
+  await waitFor(async () => (await suite.health('mediad', media.id)).counters.media_sessions === 0, 3000,
+    'no media sessions left');
+}
+
+async function registered(user) {
+  const ws = await wsClient(gw.url);
+  assert.equal((await register(ws, { user, pass: `${user}-secret` })).status, 200);
+  return ws;
+}
+
+test.before(async () => {
+  await suite.startNats();
+  const users = path.join(suite.tmp, 'users.conf');
+  fs.writeFileSync(users, 'alice alice-secret\nbob bob-secret\ncarol carol-secret\n');
+  sipPort = await freePort();
+  const b2bPort = await freePort();
+  Object.assign(suite.env, { RTCGATE_DOMAIN: DOMAIN, RTCGATE_USERS: users, RTCGATE_NONCE_SECRET: 's' });
+  suite.service('registrar');
+  media = suite.service('mediad', { RTCGATE_MEDIA_IP: '127.0.0.1', RTCGATE_MEDIA_PORTS: '32000-32199',
+    RTCGATE_MEDIA_WORKERS: '1', RTCGATE_MEDIA_HEARTBEAT_MS: '200' });
+  b2b = suite.service('b2bua', { RTCGATE_SIP_PORT: String(b2bPort), RTCGATE_SIP_IP: '127.0.0.1',
+    RTCGATE_SIP_OUTBOUND: `sip:\${user}@127.0.0.1:${sipPort}`, RTCGATE_CLICK2CALL: 'sales',
+    RTCGATE_CDR_FILE: path.join(suite.tmp, 'cdr.jsonl'), RTCGATE_RING_TIMEOUT: '5' });
+  b2b.sipPort = b2bPort;
+  gw = await suite.wsgw();
+  await waitFor(() => suite.health('b2bua', b2b.id), 5000, 'b2bua');
+  await waitFor(() => suite.health('mediad', media.id), 5000, 'mediad');
+  const sub = suite.nc.subscribe('rtcgate.cdr');
+  (async () => { for await (const m of sub) cdrs.push(JSON.parse(sc.decode(m.data))); })();
+  await sleep(500); // heartbeats reach the b2bua
+});
+
+test.after(() => suite.close());
+
+test('browser calls SIP: 180, 200 with a WebRTC answer, ACK, BYE from the browser', async () => {
+  const ws = await registered('alice');
+  const uas = await sipp('uas_answer.xml');
+  const inv = invite('alice', 'echo');
+  ws.send(inv.msg);
+  await until(ws, /^SIP\/2\.0 100 /);
+  await until(ws, /^SIP\/2\.0 180 /);
+  const ok = await until(ws, /^SIP\/2\.0 200 /);
+  assert.match(ok, /a=ice-lite/);
+  assert.match(ok, /a=fingerprint:sha-256 /);
+  assert.match(ok, /m=audio \d+ UDP\/TLS\/RTP\/SAVPF 0/);
+  assert.match(hdr(ok, 'Contact'), /rtcgate-owner=b2bua\./);
+  ws.send(inDialog('ACK', inv, ok, 1));
+  ws.send(inDialog('BYE', inv, ok, 2));
+  assert.match(await until(ws, /^SIP\/2\.0 \d+ .*\r\n[\s\S]*CSeq: 2 BYE/), /^SIP\/2\.0 200 /);
+  assert.equal((await uas.exited).code, 0, 'sipp saw the whole call');
+  await settled();
+  const cdr = await waitFor(() => cdrs.find((c) => c.to && c.to.includes('echo')), 3000, 'CDR');
+  assert.equal(cdr.end_reason, 'normal-clearing');
+  assert.equal(cdr.direction, 'web->sip');
+  assert.ok(cdr.answer);
+  ws.close();
+});
+
+test('the SIP side hangs up: the browser gets a BYE', async () => {
+  const ws = await registered('alice');
+  const uas = await sipp('uas_bye.xml');
+  const inv = invite('alice', 'echo2');
+  ws.send(inv.msg);
+  const ok = await until(ws, /^SIP\/2\.0 200 /);
+  ws.send(inDialog('ACK', inv, ok, 1));
+  const bye = await until(ws, /^BYE /, 5000);
+  assert.match(bye, new RegExp(`Call-ID: ${inv.callId}`));
+  ws.send(`SIP/2.0 200 OK\r\nVia: ${hdr(bye, 'Via')}\r\nFrom: ${hdr(bye, 'From')}\r\nTo: ${hdr(bye, 'To')}\r\n`
+    + `Call-ID: ${inv.callId}\r\nCSeq: ${hdr(bye, 'CSeq')}\r\nContent-Length: 0\r\n\r\n`);
+  assert.equal((await uas.exited).code, 0);
+  await settled();
+  ws.close();
+});
+
+test('busy on the SIP side is relayed; nothing is left behind', async () => {
+  const ws = await registered('alice');
+  const uas = await sipp('uas_busy.xml');
+  ws.send(invite('alice', 'busy').msg);
+  const r = await until(ws, /^SIP\/2\.0 [2-6]\d\d /);
+  assert.equal(status(r), 486);
+  assert.equal((await uas.exited).code, 0);
+  await settled();
+  assert.ok(cdrs.some((c) => c.to && c.to.includes('busy') && c.end_reason === 'busy'));
+  ws.close();
+});
+
+test('the browser cancels while it rings: 200 for CANCEL, 487, the SIP side is cancelled', async () => {
+  const ws = await registered('alice');
+  const uas = await sipp('uas_cancel.xml');
+  const inv = invite('alice', 'ring');
+  ws.send(inv.msg);
+  await until(ws, /^SIP\/2\.0 180 /);
+  ws.send(`CANCEL sip:ring@${DOMAIN} SIP/2.0\r\nVia: SIP/2.0/WSS b.invalid;branch=${inv.branch}\r\n`
+    + `Max-Forwards: 70\r\nTo: <sip:ring@${DOMAIN}>\r\nFrom: <sip:alice@${DOMAIN}>;tag=${inv.fromTag}\r\n`
+    + `Call-ID: ${inv.callId}\r\nCSeq: 1 CANCEL\r\nContent-Length: 0\r\n\r\n`);
+  await until(ws, /^SIP\/2\.0 200 [\s\S]*CSeq: 1 CANCEL/);
+  await until(ws, /^SIP\/2\.0 487 /);
+  assert.equal((await uas.exited).code, 0);
+  await settled();
+});
+
+test('a browser that is not registered is refused; a click-to-call target is allowed', async () => {
+  const ws = await wsClient(gw.url);
+  ws.send(invite('mallory', 'echo').msg);
+  assert.equal(status(await until(ws, /^SIP\/2\.0 [3-6]\d\d /)), 403);
+  const uas = await sipp('uas_answer.xml');
+  const inv = invite('anonymous', 'sales');
+  ws.send(inv.msg);
+  const ok = await until(ws, /^SIP\/2\.0 200 /);
+  ws.send(inDialog('ACK', inv, ok, 1));
+  ws.send(inDialog('BYE', inv, ok, 2));
+  assert.equal((await uas.exited).code, 0);
+  await settled();
+  ws.close();
+});
+
+test('SIP calls a registered browser: INVITE with a WebRTC offer, answer, BYE from SIP', async () => {
+  const ws = await registered('bob');
+  const uac = suite.spawn('sipp', 'sipp', ['-sf', path.join(ROOT, 'tests/sipp/uac_call.xml'), '-s', 'bob',
+    '-i', '127.0.0.1', '-p', String(sipPort), '-m', '1', '-timeout', '20s', '-timeout_error', '-nostdin',
+    '-mp', String(sipPort + 2), `127.0.0.1:${b2b.sipPort}`], {});
+  const inv = await until(ws, /^INVITE /, 8000);
+  assert.match(inv, /a=ice-lite/);
+  assert.match(inv, /a=setup:actpass/);
+  assert.match(hdr(inv, 'Via'), /rtcgate-owner=b2bua\./);
+  const base = `Via: ${hdr(inv, 'Via')}\r\nFrom: ${hdr(inv, 'From')}\r\nTo: ${hdr(inv, 'To')};tag=bobtag\r\n`
+    + `Call-ID: ${hdr(inv, 'Call-ID')}\r\nCSeq: ${hdr(inv, 'CSeq')}\r\n`;
+  ws.send(`SIP/2.0 180 Ringing\r\n${base}Contact: <sip:bob@b.invalid;transport=ws>\r\nContent-Length: 0\r\n\r\n`);
+  const ans = webSdp('active', '0');
+  ws.send(`SIP/2.0 200 OK\r\n${base}Contact: <sip:bob@b.invalid;transport=ws>\r\n`
+    + `Content-Type: application/sdp\r\nContent-Length: ${ans.length}\r\n\r\n${ans}`);
+  await until(ws, /^ACK /);
+  const bye = await until(ws, /^BYE /, 5000);
+  ws.send(`SIP/2.0 200 OK\r\nVia: ${hdr(bye, 'Via')}\r\nFrom: ${hdr(bye, 'From')}\r\nTo: ${hdr(bye, 'To')}\r\n`
+    + `Call-ID: ${hdr(bye, 'Call-ID')}\r\nCSeq: ${hdr(bye, 'CSeq')}\r\nContent-Length: 0\r\n\r\n`);
+  assert.equal((await uac.exited).code, 0, 'sipp saw 200 and its BYE answered');
+  await settled();
+  ws.close();
+});
+
+test('SIP calls a user nobody registered as: 480', async () => {
+  const uac = suite.spawn('sipp', 'sipp', ['-sf', path.join(ROOT, 'tests/sipp/uac_unavailable.xml'), '-s', 'carol',
+    '-i', '127.0.0.1', '-p', String(sipPort), '-m', '1', '-timeout', '20s', '-timeout_error', '-nostdin',
+    `127.0.0.1:${b2b.sipPort}`], {});
+  assert.equal((await uac.exited).code, 0);
+  await settled();
+});
