@@ -192,3 +192,59 @@ test('two replicas share bindings; kill -9 of one; restart keeps them', async ()
   assert.ok(n1 > 0);
   ws.close();
 });
+
+test('kill -9 of a replica in the middle of a load: every registration is served (a retry at most)', async () => {
+  const a = suite.service('registrar');
+  const b = suite.service('registrar');
+  await waitFor(() => suite.health('registrar', a.id), 5000, 'replica a');
+  await waitFor(() => suite.health('registrar', b.id), 5000, 'replica b');
+  let retries = 0; let done = 0; let killed = false;
+  // One REGISTER exchange on its own connection; a lost one times out and
+  // is tried again, as a browser's refresh would be.
+  async function once(user, pass) {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const ws = await wsClient(gw.url);
+      try {
+        const r = await register(ws, { user, pass });
+        if (r.status === 200) return r;
+      } catch (e) {
+        retries++;
+      } finally {
+        ws.close();
+      }
+    }
+    throw new Error(`${user}: not served`);
+  }
+  const clients = [];
+  for (let c = 30; c < 38; c++) {
+    clients.push((async () => {
+      for (let k = 0; k < 6; k++) {
+        await once(`u${c}`, `pw${c}`);
+        done++;
+        if (done === 16 && !killed) { killed = true; await suite.stop(a, 'SIGKILL'); }
+      }
+    })());
+  }
+  await Promise.all(clients);
+  assert.equal(done, 48);
+  assert.ok(killed);
+  assert.ok(retries <= 8, `${retries} retries`);
+  // (each connection closed after its REGISTER, so its binding went too)
+  assert.ok(await suite.counter('registrar', b.id, 'reg_requests_total') > 0);
+  await suite.stop(b);
+});
+
+test('REGISTER without Contact is a query (RFC 3261 10.2.3): 200 with the bindings, nothing stored', async () => {
+  const ws = await wsClient(gw.url);
+  assert.equal((await register(ws, { user: 'u38', pass: 'pw38' })).status, 200);
+  const cid = `query-${process.pid}`;
+  ws.send(sipRequest('REGISTER', `sip:${DOMAIN}`, { user: 'u38', callId: cid }));
+  const ch = challenges(await ws.next()).find((c) => c.algorithm === 'MD5');
+  ws.send(sipRequest('REGISTER', `sip:${DOMAIN}`, { user: 'u38', callId: cid,
+    headers: authHeader({ user: 'u38', pass: 'pw38', realm: ch.realm, nonce: ch.nonce, alg: 'MD5' }) }));
+  const r = await ws.next();
+  assert.equal(status(r), 200);
+  assert.equal((r.match(/\r\nContact: /g) || []).length, 1, 'the one binding listed');
+  assert.equal((await lookup(`u38@${DOMAIN}`)).bindings.length, 1, 'nothing added or removed');
+  ws.close();
+});
