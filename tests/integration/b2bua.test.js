@@ -220,3 +220,72 @@ test('SIP calls a user nobody registered as: 480', async () => {
   assert.equal((await uac.exited).code, 0);
   await settled();
 });
+
+function reply(req, code, phrase, { tag, body, extra = '' } = {}) {
+  const to = hdr(req, 'To') + (tag && !/;tag=/.test(hdr(req, 'To')) ? `;tag=${tag}` : '');
+  return `SIP/2.0 ${code} ${phrase}\r\nVia: ${hdr(req, 'Via')}\r\nFrom: ${hdr(req, 'From')}\r\nTo: ${to}\r\n`
+    + `Call-ID: ${hdr(req, 'Call-ID')}\r\nCSeq: ${hdr(req, 'CSeq')}\r\n${extra}`
+    + (body ? `Content-Type: application/sdp\r\nContent-Length: ${body.length}\r\n\r\n${body}`
+      : 'Content-Length: 0\r\n\r\n');
+}
+
+function uac(user, scenario = 'uac_call.xml') {
+  return suite.spawn('sipp', 'sipp', ['-sf', path.join(ROOT, 'tests/sipp', scenario), '-s', user,
+    '-i', '127.0.0.1', '-p', String(sipPort), '-m', '1', '-timeout', '20s', '-timeout_error', '-nostdin',
+    '-mp', String(sipPort + 2), `127.0.0.1:${b2b.sipPort}`], {});
+}
+
+test('SIP calls a user registered twice: both ring, the first answer wins, the other is cancelled', async () => {
+  const a = await registered('carol');
+  const b = await registered('carol');
+  const call = uac('carol');
+  const ia = await until(a, /^INVITE /, 8000);
+  const ib = await until(b, /^INVITE /, 8000);
+  b.send(reply(ib, 180, 'Ringing', { tag: 'cb' }));
+  a.send(reply(ia, 180, 'Ringing', { tag: 'ca' }));
+  a.send(reply(ia, 200, 'OK', { tag: 'ca', body: webSdp('active', '0'),
+    extra: 'Contact: <sip:carol@a.invalid;transport=ws>\r\n' }));
+  await until(a, /^ACK /);
+  const cancel = await until(b, /^CANCEL /);
+  assert.match(cancel, /Reason: SIP;cause=200/);
+  b.send(reply(cancel, 200, 'OK', { tag: 'cb' }));
+  b.send(reply(ib, 487, 'Request Terminated', { tag: 'cb' }));
+  const bye = await until(a, /^BYE /, 5000);
+  a.send(reply(bye, 200, 'OK'));
+  assert.equal((await call.exited).code, 0);
+  await settled();
+  a.close(); b.close();
+});
+
+test('nobody answers within RTCGATE_RING_TIMEOUT: 408 to the SIP side, CANCEL to the browser', async () => {
+  const ws = await registered('bob');
+  const call = uac('bob', 'uac_timeout.xml');
+  const inv = await until(ws, /^INVITE /, 8000);
+  ws.send(reply(inv, 180, 'Ringing', { tag: 'late' }));
+  const cancel = await until(ws, /^CANCEL /, 8000);
+  ws.send(reply(cancel, 200, 'OK', { tag: 'late' }));
+  ws.send(reply(inv, 487, 'Request Terminated', { tag: 'late' }));
+  assert.equal((await call.exited).code, 0, 'sipp got 408');
+  await settled();
+  assert.ok(cdrs.some((c) => c.direction === 'sip->web' && c.end_reason === 'no-answer'));
+  ws.close();
+});
+
+test('a media node dies mid-call: both sides are hung up within 5 s', async () => {
+  const ws = await registered('alice');
+  const uas = await sipp('uas_answer.xml');
+  const inv = invite('alice', 'echo3');
+  ws.send(inv.msg);
+  const ok = await until(ws, /^SIP\/2\.0 200 /);
+  ws.send(inDialog('ACK', inv, ok, 1));
+  await sleep(200);
+  const t0 = Date.now();
+  await suite.stop(media, 'SIGKILL');
+  const bye = await until(ws, /^BYE /, 6000);
+  assert.ok(Date.now() - t0 < 5000, `${Date.now() - t0} ms`);
+  ws.send(reply(bye, 200, 'OK'));
+  assert.equal((await uas.exited).code, 0, 'the SIP side got its BYE');
+  await waitFor(async () => (await suite.health('b2bua', b2b.id)).counters.calls_active === 0, 5000, 'no calls');
+  assert.ok(cdrs.some((c) => c.to && c.to.includes('echo3') && c.end_reason === 'media-node-lost'));
+  ws.close();
+});
