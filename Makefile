@@ -40,6 +40,11 @@ COMMON_SRC := $(wildcard common/*.c)
 COMMON_OBJ := $(COMMON_SRC:%.c=$(BUILD)/%.o)
 SERVICES := wsgw registrar b2bua mediad
 BINS := $(SERVICES:%=$(BUILD)/bin/rtcgate-%)
+# The demo echo endpoint for `make run` (tools/echo), when it exists.
+ECHO_SRC := $(wildcard tools/echo/*.c)
+ifneq ($(ECHO_SRC),)
+BINS += $(BUILD)/bin/rtcgate-echo
+endif
 
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
@@ -72,6 +77,17 @@ b2bua_LIBS = $(call pkg_libs,sofia-sip-ua-glib)
 mediad_LIBS = $(call pkg_libs,$(MEDIAD_PKGS)) -lm
 $(foreach s,$(SERVICES),$(eval $(call service_rule,$(s))))
 
+ECHO_OBJ := $(ECHO_SRC:%.c=$(BUILD)/%.o)
+$(BUILD)/bin/rtcgate-echo: $(ECHO_OBJ) $(COMMON_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS_ALL) -Wl,--as-needed -o $@ $(filter %.o %.a,$^) \
+		$(call pkg_libs,sofia-sip-ua-glib opus) -lm $(LIBS_COMMON)
+
+# The web app (web/): built with npm when it has a package.json.
+.PHONY: web
+web:
+	@if [ -f web/package.json ]; then npm --prefix web run --silent build; fi
+
 # Unit tests link the module under test from common/ or a service
 # (services' main.o excluded).  libnice comes before sofia-sip: the first
 # library loaded wins a symbol both export (see above).
@@ -86,11 +102,11 @@ deps:
 	@tools/deps.sh
 
 test: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory all web
 	@BUILD=$(BUILD) SAN=$(SAN) tests/run.sh
 
 run: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory all web
 	@BUILD=$(BUILD) tools/run.sh
 
 bench: deps

@@ -38,10 +38,12 @@ for t in "$BUILD"/tests/test_*; do
 	fi
 done
 
-echo "== integration tests"
+echo "== integration and end-to-end tests"
 out="$log_dir/integration.tap"
 # A hung test must not hang CI: the whole run gets 20 minutes.
-timeout -k 10 1200 node --test --test-reporter=tap tests/integration/ >"$out" 2>&1
+dirs=(tests/integration/)
+[ -d tests/e2e ] && dirs+=(tests/e2e/)
+timeout -k 10 1200 node --test --test-reporter=tap "${dirs[@]}" >"$out" 2>&1
 rc=$?
 p=$(grep -E '^# pass [0-9]+' "$out" | tail -n1 | awk '{print $3}')
 f=$(grep -E '^# fail [0-9]+' "$out" | tail -n1 | awk '{print $3}')
