@@ -70,6 +70,9 @@ struct b2b {
 
 extern struct b2b b2b;
 
+/* b2b_bus.c */
+void b2b_bus_to_loop(natsMsg *msg, const char *kind, handoff_h *fn);
+
 /* b2b_nodes.c: media nodes from heartbeats */
 void b2b_nodes_init(void);
 const char *b2b_nodes_pick(void);

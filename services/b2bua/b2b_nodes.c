@@ -37,17 +37,7 @@ static void b2b_nodes_on_beat(void *data, void *arg)
 /* NATS thread: hand the heartbeat to the loop. */
 static void b2b_nodes_heard(struct bus *b, natsMsg *msg, void *arg)
 {
-	json_t *m;
-	char err[128];
-
-	if (busmsg_decode(natsMsg_GetData(msg),
-			  (size_t)natsMsg_GetDataLength(msg), &m, err,
-			  sizeof(err))) {
-		metrics_inc(&b2b.svc.metrics, BM_BUS_BAD);
-		return;
-	}
-	if (handoff_post(b2b.loop.ho, b2b_nodes_on_beat, m, NULL))
-		json_decref(m);
+	b2b_bus_to_loop(msg, "media_heartbeat", b2b_nodes_on_beat);
 }
 
 void b2b_nodes_init(void)

@@ -175,19 +175,7 @@ static void b2b_web_on_msg(void *data, void *arg)
 
 static void b2b_web_heard(struct bus *b, natsMsg *msg, void *arg)
 {
-	json_t *m;
-	char err[128];
-
-	if (busmsg_decode(natsMsg_GetData(msg),
-			  (size_t)natsMsg_GetDataLength(msg), &m, err,
-			  sizeof(err)) || strcmp(busmsg_kind(m), "sip")) {
-		metrics_inc(&b2b.svc.metrics, BM_BUS_BAD);
-		if (m)
-			json_decref(m);
-		return;
-	}
-	if (handoff_post(b2b.loop.ho, b2b_web_on_msg, m, NULL))
-		json_decref(m);
+	b2b_bus_to_loop(msg, "sip", b2b_web_on_msg);
 }
 
 static gboolean b2b_web_tick(gpointer arg)

@@ -35,17 +35,7 @@ static void b2b_on_media_event(void *data, void *arg)
 
 static void b2b_media_event_heard(struct bus *b, natsMsg *msg, void *arg)
 {
-	json_t *m;
-	char err[128];
-
-	if (busmsg_decode(natsMsg_GetData(msg),
-			  (size_t)natsMsg_GetDataLength(msg), &m, err,
-			  sizeof(err))) {
-		metrics_inc(&b2b.svc.metrics, BM_BUS_BAD);
-		return;
-	}
-	if (handoff_post(b2b.loop.ho, b2b_on_media_event, m, NULL))
-		json_decref(m);
+	b2b_bus_to_loop(msg, "media_event", b2b_on_media_event);
 }
 
 /* Every second: media nodes that went silent take their calls along. */
