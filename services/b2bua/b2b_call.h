@@ -79,6 +79,7 @@ void b2b_sip_respond(struct call *c, int status, const char *phrase,
 		     const char *sdp);
 void b2b_sip_hangup(struct call *c);
 void b2b_sip_release(struct call *c);
+void b2b_sip_info(struct call *c, const sip_t *sip);
 
 /* b2b_web.c: the browser side over the bus, on wsip */
 int b2b_web_start(void);
@@ -89,6 +90,8 @@ void b2b_web_bye(struct call *c);
 int b2b_web_fork(struct call *c, const json_t *binding, const char *sdp);
 void b2b_web_cancel_forks(struct call *c, struct b2b_fork *except);
 void b2b_web_ack(struct call *c, struct b2b_fork *f);
+void b2b_web_info(struct call *c, const char *type, const char *body,
+		  size_t len);
 void b2b_web_release(struct call *c);
 
 #endif

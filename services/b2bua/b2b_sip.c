@@ -56,6 +56,13 @@ static void b2b_sip_cb(nua_event_t ev, int status, char const *phrase,
 		if (c)
 			call_sip_bye(c);
 		break;
+	case nua_i_info:	/* NUA answers 200 itself */
+		if (c && sip && sip->sip_payload)
+			b2b_web_info(c, sip->sip_content_type ?
+				     sip->sip_content_type->c_type : NULL,
+				     sip->sip_payload->pl_data,
+				     sip->sip_payload->pl_len);
+		break;
 	case nua_i_state: {
 		int st = nua_callstate_init;
 		tl_gets(tags, NUTAG_CALLSTATE_REF(st), TAG_END());
@@ -90,7 +97,7 @@ int b2b_sip_start(void)
 	b2b.nua = nua_create(b2b.root, b2b_sip_cb, NULL, NUTAG_URL(url),
 			     NUTAG_MEDIA_ENABLE(0), NUTAG_AUTOANSWER(0),
 			     NUTAG_AUTOACK(1), NUTAG_ENABLEINVITE(1),
-			     NUTAG_ALLOW("INVITE, ACK, BYE, CANCEL, OPTIONS"),
+			     NUTAG_ALLOW("INVITE, ACK, BYE, CANCEL, OPTIONS, INFO"),
 			     SIPTAG_USER_AGENT_STR("rtcgate/" RTCGATE_VERSION),
 			     TAG_END());
 	if (!b2b.nua) {
@@ -135,6 +142,20 @@ void b2b_sip_hangup(struct call *c)
 		nua_cancel(c->nh, TAG_END());
 	else
 		nua_respond(c->nh, 487, "Request Terminated", TAG_END());
+}
+
+/* The browser's INFO (DTMF as application/dtmf-relay) to the SIP side,
+ * body and type unchanged. */
+void b2b_sip_info(struct call *c, const sip_t *sip)
+{
+	if (!c->nh || !c->sip_answered || !sip || !sip->sip_payload)
+		return;
+	char *body = g_strndup(sip->sip_payload->pl_data,
+			       sip->sip_payload->pl_len);
+	nua_info(c->nh, SIPTAG_CONTENT_TYPE_STR(sip->sip_content_type ?
+			sip->sip_content_type->c_type : "application/dtmf-relay"),
+		 SIPTAG_PAYLOAD_STR(body), TAG_END());
+	g_free(body);
 }
 
 void b2b_sip_release(struct call *c)

@@ -77,8 +77,11 @@ static void b2b_web_request(struct wsip_event *ev)
 	if (!strcmp(ev->method, "BYE") && c) {
 		wsip_respond(ev->txn, 200, "OK", NULL, NULL);
 		call_web_bye(c);
-	} else if (c && (!strcmp(ev->method, "INFO") ||
-			 !strcmp(ev->method, "OPTIONS"))) {
+	} else if (c && !strcmp(ev->method, "INFO")) {
+		/* DTMF (application/dtmf-relay) and the like: to the SIP side */
+		b2b_sip_info(c, ev->sip);
+		wsip_respond(ev->txn, 200, "OK", NULL, NULL);
+	} else if (c && !strcmp(ev->method, "OPTIONS")) {
 		wsip_respond(ev->txn, 200, "OK", NULL, NULL);
 	} else if (!strcmp(ev->method, "OPTIONS")) {
 		wsip_respond(ev->txn, 200, "OK", "Allow: INVITE, ACK, BYE, "
@@ -294,6 +297,18 @@ void b2b_web_cancel_forks(struct call *c, struct b2b_fork *except)
 			wsip_cancel(f->d, "Reason: SIP;cause=200;text=\"Call "
 				    "completed elsewhere\"\r\n");
 	}
+}
+
+/* A request from the SIP side within the call (INFO) to the browser. */
+void b2b_web_info(struct call *c, const char *type, const char *body,
+		  size_t len)
+{
+	struct wsip_dialog *d = c->dir == CALL_WEB_TO_SIP ? c->wd :
+				c->winner ? c->winner->d : NULL;
+	struct wsip_body b = { .type = type, .data = body, .len = len };
+
+	if (d && wsip_dialog_state(d) == WSIP_DLG_CONFIRMED)
+		wsip_request(d, "INFO", NULL, body ? &b : NULL, NULL);
 }
 
 void b2b_web_ack(struct call *c, struct b2b_fork *f)

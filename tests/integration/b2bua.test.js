@@ -271,6 +271,27 @@ test('nobody answers within RTCGATE_RING_TIMEOUT: 408 to the SIP side, CANCEL to
   ws.close();
 });
 
+test('DTMF by INFO (application/dtmf-relay) goes both ways', async () => {
+  const ws = await registered('alice');
+  const uas = await sipp('uas_info.xml');
+  const inv = invite('alice', 'dtmf');
+  ws.send(inv.msg);
+  const ok = await until(ws, /^SIP\/2\.0 200 /);
+  ws.send(inDialog('ACK', inv, ok, 1));
+  const body = 'Signal=5\r\nDuration=160\r\n';
+  ws.send(inDialog('INFO', inv, ok, 2).replace('Content-Length: 0\r\n\r\n',
+    `Content-Type: application/dtmf-relay\r\nContent-Length: ${body.length}\r\n\r\n${body}`));
+  await until(ws, /^SIP\/2\.0 200 [\s\S]*CSeq: 2 INFO/);
+  const info = await until(ws, /^INFO /, 5000);
+  assert.match(info, /Signal=7/);
+  assert.match(info, /Content-Type: application\/dtmf-relay/i);
+  ws.send(reply(info, 200, 'OK'));
+  ws.send(inDialog('BYE', inv, ok, 3));
+  assert.equal((await uas.exited).code, 0, 'sipp got Signal=5 and its INFO answered');
+  await settled();
+  ws.close();
+});
+
 test('a media node dies mid-call: both sides are hung up within 5 s', async () => {
   const ws = await registered('alice');
   const uas = await sipp('uas_answer.xml');
