@@ -16,6 +16,13 @@ STATE=$(cd "$STATE" && pwd)
 export RTCGATE_WSS_ADDR=${RTCGATE_WSS_ADDR:-127.0.0.1}
 export RTCGATE_WSS_PORT=${RTCGATE_WSS_PORT:-8443}
 export RTCGATE_WEB_ROOT=${RTCGATE_WEB_ROOT:-$PWD/web/public}
+# The demo: browser calls go to the echo endpoint unless routed elsewhere,
+# and "echo" may be called without an account (click-to-call).
+export RTCGATE_ECHO_PORT=${RTCGATE_ECHO_PORT:-5070}
+echo_uri='sip:${user}@127.0.0.1:'"$RTCGATE_ECHO_PORT"
+export RTCGATE_SIP_OUTBOUND=${RTCGATE_SIP_OUTBOUND:-$echo_uri}
+export RTCGATE_CLICK2CALL=${RTCGATE_CLICK2CALL:-echo}
+export RTCGATE_MEDIA_IP=${RTCGATE_MEDIA_IP:-127.0.0.1}
 
 pids=()
 names=()
@@ -54,7 +61,7 @@ CONF
 	export NATS_URL="nats://127.0.0.1:$port"
 fi
 
-for s in registrar b2bua mediad wsgw; do
+for s in registrar b2bua mediad wsgw echo; do
 	start "$s" "$BUILD/bin/rtcgate-$s"
 done
 
@@ -66,6 +73,7 @@ done
 if curl -skf "${url}healthz" >/dev/null 2>&1; then
 	echo "run: rtcgate is up: open $url (self-signed certificate unless RTCGATE_TLS_CERT is set)"
 	echo "run: SIP domain ${RTCGATE_DOMAIN:-$(hostname)}; users from ${RTCGATE_USERS:-config/users.conf} (demo: alice/alice-secret)"
+	echo "run: call \"echo\" (no account needed) to hear a tone and then yourself"
 else
 	echo "run: the suite did not become healthy; see $STATE/logs/ and ${url}healthz" >&2
 fi
