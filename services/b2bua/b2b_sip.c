@@ -128,8 +128,10 @@ void b2b_sip_respond(struct call *c, int status, const char *phrase,
 		nua_respond(c->nh, status, phrase, SIPTAG_CONTACT_STR(b2b.contact),
 			    SIPTAG_CONTENT_TYPE_STR("application/sdp"),
 			    SIPTAG_PAYLOAD_STR(sdp), TAG_END());
-	else
-		nua_respond(c->nh, status, phrase, TAG_END());
+	else	/* 503: when to try again (RFC 3261 21.5.4) */
+		nua_respond(c->nh, status, phrase,
+			    TAG_IF(status == 503, SIPTAG_RETRY_AFTER_STR("5")),
+			    TAG_END());
 }
 
 void b2b_sip_hangup(struct call *c)

@@ -9,10 +9,11 @@ const dgram = require('node:dgram');
 const net = require('node:net');
 const fs = require('node:fs');
 const path = require('node:path');
-const { Suite, waitFor, sleep, freePort } = require('../lib/harness');
+const { Suite, wsClient, waitFor, sleep, freePort } = require('../lib/harness');
+const { register } = require('../lib/digest');
 
 const suite = new Suite('b2bua-hostile');
-let b2b;
+let b2b; let gw;
 
 function msg(first, headers, body = '') {
   return `${first}\r\n${headers.join('\r\n')}\r\n\r\n${body}`;
@@ -53,8 +54,10 @@ test.before(async () => {
   suite.service('registrar');
   suite.service('mediad', { RTCGATE_MEDIA_IP: '127.0.0.1', RTCGATE_MEDIA_PORTS: '34000-34099' });
   const port = await freePort();
-  b2b = suite.service('b2bua', { RTCGATE_SIP_PORT: String(port), RTCGATE_SIP_IP: '127.0.0.1' });
+  b2b = suite.service('b2bua', { RTCGATE_SIP_PORT: String(port), RTCGATE_SIP_IP: '127.0.0.1',
+    RTCGATE_MAX_CALLS: '1', RTCGATE_RING_TIMEOUT: '2' });
   b2b.sipPort = port;
+  gw = await suite.wsgw();
   await waitFor(() => suite.health('b2bua', b2b.id), 5000, 'b2bua');
 });
 
@@ -92,4 +95,28 @@ test('hostile messages over UDP and TCP: the b2bua stays up and answers a valid 
   const h = await suite.health('b2bua', b2b.id);
   await waitFor(async () => (await suite.health('b2bua', b2b.id)).counters.calls_active === 0, 5000, 'no calls');
   assert.ok(h.counters.sip_invites_in_total >= 1);
+});
+
+test('at RTCGATE_MAX_CALLS a new call gets 503 with Retry-After; the ringing one ends at the ring timeout', async () => {
+  const ws = await wsClient(gw.url);
+  assert.equal((await register(ws, { user: 'alice', pass: 'alice-secret' })).status, 200);
+  const udp = dgram.createSocket('udp4');
+  const got = [];
+  udp.on('message', (m) => got.push(m.toString()));
+  await new Promise((r) => udp.bind(0, '127.0.0.1', r));
+  const inv = (n) => msg('INVITE sip:alice@example.com SIP/2.0', [
+    `Via: SIP/2.0/UDP 127.0.0.1:${udp.address().port};branch=z9hG4bKmax${n}`, 'Max-Forwards: 70',
+    `From: <sip:pbx@127.0.0.1>;tag=m${n}`, 'To: <sip:alice@example.com>', `Call-ID: max-${n}`,
+    'CSeq: 1 INVITE', `Contact: <sip:pbx@127.0.0.1:${udp.address().port}>`, 'Content-Type: application/sdp',
+    `Content-Length: ${SDP.length}`], SDP);
+  udp.send(inv(1), b2b.sipPort, '127.0.0.1');
+  await ws.next(5000);	// the browser rings (it never answers)
+  udp.send(inv(2), b2b.sipPort, '127.0.0.1');
+  const busy = await waitFor(() => got.find((x) => /max-2/.test(x) && /^SIP\/2\.0 503 /.test(x)), 5000, '503');
+  assert.match(busy, /\r\nRetry-After: \d+/i);
+  const timeout = await waitFor(() => got.find((x) => /max-1/.test(x) && /^SIP\/2\.0 408 /.test(x)), 6000, '408');
+  assert.ok(timeout);
+  await waitFor(async () => (await suite.health('b2bua', b2b.id)).counters.calls_active === 0, 5000, 'no calls');
+  udp.close();
+  ws.close();
 });
