@@ -23,6 +23,13 @@ echo_uri='sip:${user}@127.0.0.1:'"$RTCGATE_ECHO_PORT"
 export RTCGATE_SIP_OUTBOUND=${RTCGATE_SIP_OUTBOUND:-$echo_uri}
 export RTCGATE_CLICK2CALL=${RTCGATE_CLICK2CALL:-echo}
 export RTCGATE_MEDIA_IP=${RTCGATE_MEDIA_IP:-127.0.0.1}
+# The pages register in the domain of the host they were loaded from:
+# for https://127.0.0.1:8443/ that is 127.0.0.1.
+case $RTCGATE_WSS_ADDR in
+0.0.0.0 | ::) page_host=$(hostname) ;;
+*) page_host=$RTCGATE_WSS_ADDR ;;
+esac
+export RTCGATE_DOMAIN=${RTCGATE_DOMAIN:-$page_host}
 
 pids=()
 names=()
@@ -72,7 +79,7 @@ for _ in $(seq 100); do
 done
 if curl -skf "${url}healthz" >/dev/null 2>&1; then
 	echo "run: rtcgate is up: open $url (self-signed certificate unless RTCGATE_TLS_CERT is set)"
-	echo "run: SIP domain ${RTCGATE_DOMAIN:-$(hostname)}; users from ${RTCGATE_USERS:-config/users.conf} (demo: alice/alice-secret)"
+	echo "run: SIP domain $RTCGATE_DOMAIN; users from ${RTCGATE_USERS:-config/users.conf} (demo: alice/alice-secret)"
 	echo "run: call \"echo\" (no account needed) to hear a tone and then yourself"
 else
 	echo "run: the suite did not become healthy; see $STATE/logs/ and ${url}healthz" >&2

@@ -28,8 +28,12 @@ function blankServer() {
   });
 }
 
-async function launch() {
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS, headless: true });
+// Options: loopback (offer 127.0.0.1 ICE candidates: without the flag
+// Chromium gathers none on the loopback interface, and a private network
+// namespace with only lo has no other), args (more flags).
+async function launch({ loopback = false, args = [] } = {}) {
+  const flags = [...FLAGS, ...(loopback ? ['--allow-loopback-in-peer-connection'] : []), ...args];
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: flags, headless: true });
   const server = await blankServer();
   const close = async () => { await browser.close(); server.close(); };
   return { browser, url: server.url, close };

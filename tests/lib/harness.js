@@ -14,11 +14,16 @@ const ROOT = path.resolve(__dirname, '../..');
 const BUILD = path.resolve(ROOT, process.env.BUILD || 'build/release');
 const sc = StringCodec();
 
+// A port free for TCP and UDP alike (SIP and RTP peers use UDP).
 function freePort() {
   return new Promise((resolve) => {
     const s = net.createServer().listen(0, '127.0.0.1', () => {
       const { port } = s.address();
-      s.close(() => resolve(port));
+      s.close(() => {
+        const u = require('node:dgram').createSocket('udp4');
+        u.on('error', () => { u.close(); resolve(freePort()); });
+        u.bind(port, '127.0.0.1', () => u.close(() => resolve(port)));
+      });
     });
   });
 }
