@@ -12,7 +12,7 @@ const { register, status } = require('../lib/digest');
 
 const DOMAIN = 'example.com';
 const suite = new Suite('b2bua');
-let gw; let b2b; let media; let sipPort; const cdrs = [];
+let gw; let b2b; let media; let sipPort; let rtpPort; const cdrs = [];
 
 const FP = Array.from({ length: 32 }, (_, i) => (i * 7 + 16).toString(16).toUpperCase().padStart(2, '0')).join(':');
 function webSdp(setup, pts = '111 0 8 126') {
@@ -66,8 +66,11 @@ async function sipp(scenario, args = []) {
   await waitFor(async () => !(await portTaken(sipPort)), 5000, 'the last sipp gone');
   const p = suite.spawn('sipp', 'sipp', ['-sf', path.join(ROOT, 'tests/sipp', scenario), '-i', '127.0.0.1',
     '-p', String(sipPort), '-m', '1', '-timeout', '20s', '-timeout_error', '-nostdin',
-    '-mp', String(sipPort + 2), '-trace_msg', '-message_file', path.join(suite.tmp, `sipp-${scenario}.msg`), ...args], {});
-  await waitFor(() => portTaken(sipPort), 5000, 'sipp listening');
+    '-mp', String(rtpPort), '-trace_msg', '-message_file', path.join(suite.tmp, `sipp-${scenario}.msg`), ...args], {});
+  await waitFor(async () => {
+    if (p.exitCode !== null) throw new Error(`sipp exited: ${suite.log(p).slice(-500)}`);
+    return portTaken(sipPort);
+  }, 10000, 'sipp listening');
   return p;
 }
 
@@ -88,6 +91,7 @@ test.before(async () => {
   const users = path.join(suite.tmp, 'users.conf');
   fs.writeFileSync(users, 'alice alice-secret\nbob bob-secret\ncarol carol-secret\n');
   sipPort = await freePort();
+  rtpPort = await freePort();
   const b2bPort = await freePort();
   Object.assign(suite.env, { RTCGATE_DOMAIN: DOMAIN, RTCGATE_USERS: users, RTCGATE_NONCE_SECRET: 's' });
   suite.service('registrar');
@@ -193,7 +197,7 @@ test('SIP calls a registered browser: INVITE with a WebRTC offer, answer, BYE fr
   const ws = await registered('bob');
   const uac = suite.spawn('sipp', 'sipp', ['-sf', path.join(ROOT, 'tests/sipp/uac_call.xml'), '-s', 'bob',
     '-i', '127.0.0.1', '-p', String(sipPort), '-m', '1', '-timeout', '20s', '-timeout_error', '-nostdin',
-    '-mp', String(sipPort + 2), `127.0.0.1:${b2b.sipPort}`], {});
+    '-mp', String(rtpPort), `127.0.0.1:${b2b.sipPort}`], {});
   const inv = await until(ws, /^INVITE /, 8000);
   assert.match(inv, /a=ice-lite/);
   assert.match(inv, /a=setup:actpass/);
@@ -232,7 +236,7 @@ function reply(req, code, phrase, { tag, body, extra = '' } = {}) {
 function uac(user, scenario = 'uac_call.xml') {
   return suite.spawn('sipp', 'sipp', ['-sf', path.join(ROOT, 'tests/sipp', scenario), '-s', user,
     '-i', '127.0.0.1', '-p', String(sipPort), '-m', '1', '-timeout', '20s', '-timeout_error', '-nostdin',
-    '-mp', String(sipPort + 2), `127.0.0.1:${b2b.sipPort}`], {});
+    '-mp', String(rtpPort), `127.0.0.1:${b2b.sipPort}`], {});
 }
 
 test('SIP calls a user registered twice: both ring, the first answer wins, the other is cancelled', async () => {
