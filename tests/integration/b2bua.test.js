@@ -12,7 +12,7 @@ const { register, status } = require('../lib/digest');
 
 const DOMAIN = 'example.com';
 const suite = new Suite('b2bua');
-let gw; let b2b; let media; let sipPort; let rtpPort; const cdrs = [];
+let gw; let b2b; let media; let sipPort; const cdrs = [];
 
 const FP = Array.from({ length: 32 }, (_, i) => (i * 7 + 16).toString(16).toUpperCase().padStart(2, '0')).join(':');
 function webSdp(setup, pts = '111 0 8 126') {
@@ -61,15 +61,20 @@ function portTaken(port) {
   });
 }
 
-// A sipp UAS on sipPort, listening when this returns.
+// A sipp UAS on a port of its own (calls reach it by dialling
+// "<name>-p<port>", see the routes file), listening when this returns: a
+// late retransmission of one test can never reach the next test's sipp.
 async function sipp(scenario, args = []) {
-  await waitFor(async () => !(await portTaken(sipPort)), 5000, 'the last sipp gone');
+  const port = await freePort();
   const p = suite.spawn('sipp', 'sipp', ['-sf', path.join(ROOT, 'tests/sipp', scenario), '-i', '127.0.0.1',
-    '-p', String(sipPort), '-m', '1', '-timeout', '20s', '-timeout_error', '-nostdin',
-    '-mp', String(rtpPort), '-trace_msg', '-message_file', path.join(suite.tmp, `sipp-${scenario}.msg`), ...args], {});
+    '-p', String(port), '-m', '1', '-timeout', '20s', '-timeout_error', '-nostdin',
+    '-mp', String(await freePort()), '-trace_msg', '-message_file',
+    path.join(suite.tmp, `sipp-${scenario}-${port}.msg`), ...args], {});
+  p.port = port;
+  p.to = (name) => `${name}-p${port}`;
   await waitFor(async () => {
     if (p.exitCode !== null) throw new Error(`sipp exited: ${suite.log(p).slice(-500)}`);
-    return portTaken(sipPort);
+    return portTaken(port);
   }, 10000, 'sipp listening');
   return p;
 }
@@ -91,14 +96,15 @@ test.before(async () => {
   const users = path.join(suite.tmp, 'users.conf');
   fs.writeFileSync(users, 'alice alice-secret\nbob bob-secret\ncarol carol-secret\n');
   sipPort = await freePort();
-  rtpPort = await freePort();
   const b2bPort = await freePort();
   Object.assign(suite.env, { RTCGATE_DOMAIN: DOMAIN, RTCGATE_USERS: users, RTCGATE_NONCE_SECRET: 's' });
+  const routes = path.join(suite.tmp, 'routes.conf');
+  fs.writeFileSync(routes, '# <name>-p<port>: the sipp of one test\nre:([a-z0-9]+)-p([0-9]+) sip:${1}@127.0.0.1:${2}\n');
   suite.service('registrar');
   media = suite.service('mediad', { RTCGATE_MEDIA_IP: '127.0.0.1', RTCGATE_MEDIA_PORTS: '32000-32199',
     RTCGATE_MEDIA_WORKERS: '1', RTCGATE_MEDIA_HEARTBEAT_MS: '200' });
   b2b = suite.service('b2bua', { RTCGATE_SIP_PORT: String(b2bPort), RTCGATE_SIP_IP: '127.0.0.1',
-    RTCGATE_SIP_OUTBOUND: `sip:\${user}@127.0.0.1:${sipPort}`, RTCGATE_CLICK2CALL: 'sales',
+    RTCGATE_SIP_OUTBOUND: `sip:\${user}@127.0.0.1:${sipPort}`, RTCGATE_CLICK2CALL: 'sales*', RTCGATE_ROUTES: routes,
     RTCGATE_CDR_FILE: path.join(suite.tmp, 'cdr.jsonl'), RTCGATE_RING_TIMEOUT: '5' });
   b2b.sipPort = b2bPort;
   gw = await suite.wsgw();
@@ -114,7 +120,7 @@ test.after(() => suite.close());
 test('browser calls SIP: 180, 200 with a WebRTC answer, ACK, BYE from the browser', async () => {
   const ws = await registered('alice');
   const uas = await sipp('uas_answer.xml');
-  const inv = invite('alice', 'echo');
+  const inv = invite('alice', uas.to('echo'));
   ws.send(inv.msg);
   await until(ws, /^SIP\/2\.0 100 /);
   await until(ws, /^SIP\/2\.0 180 /);
@@ -138,7 +144,7 @@ test('browser calls SIP: 180, 200 with a WebRTC answer, ACK, BYE from the browse
 test('the SIP side hangs up: the browser gets a BYE', async () => {
   const ws = await registered('alice');
   const uas = await sipp('uas_bye.xml');
-  const inv = invite('alice', 'echo2');
+  const inv = invite('alice', uas.to('echo2'));
   ws.send(inv.msg);
   const ok = await until(ws, /^SIP\/2\.0 200 /);
   ws.send(inDialog('ACK', inv, ok, 1));
@@ -154,7 +160,7 @@ test('the SIP side hangs up: the browser gets a BYE', async () => {
 test('busy on the SIP side is relayed; nothing is left behind', async () => {
   const ws = await registered('alice');
   const uas = await sipp('uas_busy.xml');
-  ws.send(invite('alice', 'busy').msg);
+  ws.send(invite('alice', uas.to('busy')).msg);
   const r = await until(ws, /^SIP\/2\.0 [2-6]\d\d /);
   assert.equal(status(r), 486);
   assert.equal((await uas.exited).code, 0);
@@ -166,7 +172,7 @@ test('busy on the SIP side is relayed; nothing is left behind', async () => {
 test('the browser cancels while it rings: 200 for CANCEL, 487, the SIP side is cancelled', async () => {
   const ws = await registered('alice');
   const uas = await sipp('uas_cancel.xml');
-  const inv = invite('alice', 'ring');
+  const inv = invite('alice', uas.to('ring'));
   ws.send(inv.msg);
   await until(ws, /^SIP\/2\.0 180 /);
   ws.send(`CANCEL sip:ring@${DOMAIN} SIP/2.0\r\nVia: SIP/2.0/WSS b.invalid;branch=${inv.branch}\r\n`
@@ -183,7 +189,7 @@ test('a browser that is not registered is refused; a click-to-call target is all
   ws.send(invite('mallory', 'echo').msg);
   assert.equal(status(await until(ws, /^SIP\/2\.0 [3-6]\d\d /)), 403);
   const uas = await sipp('uas_answer.xml');
-  const inv = invite('anonymous', 'sales');
+  const inv = invite('anonymous', uas.to('sales'));
   ws.send(inv.msg);
   const ok = await until(ws, /^SIP\/2\.0 200 /);
   ws.send(inDialog('ACK', inv, ok, 1));
@@ -196,8 +202,8 @@ test('a browser that is not registered is refused; a click-to-call target is all
 test('SIP calls a registered browser: INVITE with a WebRTC offer, answer, BYE from SIP', async () => {
   const ws = await registered('bob');
   const uac = suite.spawn('sipp', 'sipp', ['-sf', path.join(ROOT, 'tests/sipp/uac_call.xml'), '-s', 'bob',
-    '-i', '127.0.0.1', '-p', String(sipPort), '-m', '1', '-timeout', '20s', '-timeout_error', '-nostdin',
-    '-mp', String(rtpPort), `127.0.0.1:${b2b.sipPort}`], {});
+    '-i', '127.0.0.1', '-p', String(await freePort()), '-m', '1', '-timeout', '20s', '-timeout_error',
+    '-nostdin', '-mp', String(await freePort()), `127.0.0.1:${b2b.sipPort}`], {});
   const inv = await until(ws, /^INVITE /, 8000);
   assert.match(inv, /a=ice-lite/);
   assert.match(inv, /a=setup:actpass/);
@@ -219,8 +225,8 @@ test('SIP calls a registered browser: INVITE with a WebRTC offer, answer, BYE fr
 
 test('SIP calls a user nobody registered as: 480', async () => {
   const uac = suite.spawn('sipp', 'sipp', ['-sf', path.join(ROOT, 'tests/sipp/uac_unavailable.xml'), '-s', 'carol',
-    '-i', '127.0.0.1', '-p', String(sipPort), '-m', '1', '-timeout', '20s', '-timeout_error', '-nostdin',
-    `127.0.0.1:${b2b.sipPort}`], {});
+    '-i', '127.0.0.1', '-p', String(await freePort()), '-m', '1', '-timeout', '20s', '-timeout_error',
+    '-nostdin', `127.0.0.1:${b2b.sipPort}`], {});
   assert.equal((await uac.exited).code, 0);
   await settled();
 });
@@ -233,16 +239,16 @@ function reply(req, code, phrase, { tag, body, extra = '' } = {}) {
       : 'Content-Length: 0\r\n\r\n');
 }
 
-function uac(user, scenario = 'uac_call.xml') {
+async function uac(user, scenario = 'uac_call.xml') {
   return suite.spawn('sipp', 'sipp', ['-sf', path.join(ROOT, 'tests/sipp', scenario), '-s', user,
-    '-i', '127.0.0.1', '-p', String(sipPort), '-m', '1', '-timeout', '20s', '-timeout_error', '-nostdin',
-    '-mp', String(rtpPort), `127.0.0.1:${b2b.sipPort}`], {});
+    '-i', '127.0.0.1', '-p', String(await freePort()), '-m', '1', '-timeout', '20s', '-timeout_error',
+    '-nostdin', '-mp', String(await freePort()), `127.0.0.1:${b2b.sipPort}`], {});
 }
 
 test('SIP calls a user registered twice: both ring, the first answer wins, the other is cancelled', async () => {
   const a = await registered('carol');
   const b = await registered('carol');
-  const call = uac('carol');
+  const call = await uac('carol');
   const ia = await until(a, /^INVITE /, 8000);
   const ib = await until(b, /^INVITE /, 8000);
   b.send(reply(ib, 180, 'Ringing', { tag: 'cb' }));
@@ -263,7 +269,7 @@ test('SIP calls a user registered twice: both ring, the first answer wins, the o
 
 test('nobody answers within RTCGATE_RING_TIMEOUT: 408 to the SIP side, CANCEL to the browser', async () => {
   const ws = await registered('bob');
-  const call = uac('bob', 'uac_timeout.xml');
+  const call = await uac('bob', 'uac_timeout.xml');
   const inv = await until(ws, /^INVITE /, 8000);
   ws.send(reply(inv, 180, 'Ringing', { tag: 'late' }));
   const cancel = await until(ws, /^CANCEL /, 8000);
@@ -278,7 +284,7 @@ test('nobody answers within RTCGATE_RING_TIMEOUT: 408 to the SIP side, CANCEL to
 test('DTMF by INFO (application/dtmf-relay) goes both ways', async () => {
   const ws = await registered('alice');
   const uas = await sipp('uas_info.xml');
-  const inv = invite('alice', 'dtmf');
+  const inv = invite('alice', uas.to('dtmf'));
   ws.send(inv.msg);
   const ok = await until(ws, /^SIP\/2\.0 200 /);
   ws.send(inDialog('ACK', inv, ok, 1));
@@ -299,7 +305,7 @@ test('DTMF by INFO (application/dtmf-relay) goes both ways', async () => {
 test('a media node dies mid-call: both sides are hung up within 5 s', async () => {
   const ws = await registered('alice');
   const uas = await sipp('uas_answer.xml');
-  const inv = invite('alice', 'echo3');
+  const inv = invite('alice', uas.to('echo3'));
   ws.send(inv.msg);
   const ok = await until(ws, /^SIP\/2\.0 200 /);
   ws.send(inDialog('ACK', inv, ok, 1));
