@@ -45,6 +45,11 @@ ECHO_SRC := $(wildcard tools/echo/*.c)
 ifneq ($(ECHO_SRC),)
 BINS += $(BUILD)/bin/rtcgate-echo
 endif
+# The WebRTC test peer and mediad load generator (tools/webrtc-peer).
+PEER_SRC := $(wildcard tools/webrtc-peer/*.c)
+ifneq ($(PEER_SRC),)
+BINS += $(BUILD)/bin/rtcgate-peer
+endif
 
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
@@ -82,6 +87,18 @@ $(BUILD)/bin/rtcgate-echo: $(ECHO_OBJ) $(COMMON_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS_ALL) -Wl,--as-needed -o $@ $(filter %.o %.a,$^) \
 		$(call pkg_libs,sofia-sip-ua-glib opus) -lm $(LIBS_COMMON)
+
+# rtcgate-peer links the objects it needs, not libcommon.a, and no
+# sofia-sip: with libnice in the same process, sofia's
+# stun_message_length() would replace libnice's (see above).
+PEER_OBJ := $(PEER_SRC:%.c=$(BUILD)/%.o) \
+	$(patsubst %,$(BUILD)/services/mediad/%.o,dtls srtpx sdp sdp_write g711 rtp) \
+	$(patsubst %,$(BUILD)/common/%.o,bus busmsg log handoff)
+$(BUILD)/tools/webrtc-peer/%.o: CFLAGS += -Iservices/mediad
+$(BUILD)/bin/rtcgate-peer: $(PEER_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS_ALL) -Wl,--as-needed -o $@ $(filter %.o,$^) \
+		$(call pkg_libs,libnats jansson openssl libsrtp2 opus nice) -lm -lpthread
 
 # The web app (web/): built with npm when it has a package.json.
 .PHONY: web

@@ -1,0 +1,144 @@
+// mediad driven by rtcgate-peer (tools/webrtc-peer): the browser side of
+// WebRTC sessions (ICE as the controlling agent, with libnice's NiceAgent
+// or its STUN usage API; DTLS client or server; SRTP) and a SIP side that
+// plays a tone, against a real mediad and nats-server.  Each run checks
+// that ICE and DTLS completed and that audio crossed both ways: the tone
+// each side sent is found at its frequency in what the other side decoded
+// (Goertzel energy over the received audio), not just counted.
+'use strict';
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const path = require('node:path');
+const { execFileSync, spawn } = require('node:child_process');
+const { Suite, waitFor, sc, ROOT, BUILD } = require('../lib/harness');
+
+const PEER = path.join(BUILD, 'bin', 'rtcgate-peer');
+const suite = new Suite('peer');
+const events = [];
+let md;
+
+// Build the peer when it is missing or older than its sources: its own
+// and the mediad and common/ modules it reuses (see its build.sh).
+function ensurePeer() {
+  const dir = path.join(ROOT, 'tools/webrtc-peer');
+  const srcs = fs.readdirSync(dir).filter((f) => /\.[ch]$/.test(f)).map((f) => path.join(dir, f));
+  for (const m of ['dtls', 'srtpx', 'sdp', 'sdp_write', 'g711', 'rtp']) {
+    srcs.push(path.join(ROOT, 'services/mediad', `${m}.c`));
+  }
+  for (const m of ['bus', 'busmsg', 'log', 'handoff']) srcs.push(path.join(ROOT, 'common', `${m}.c`));
+  const newest = Math.max(...srcs.filter((f) => fs.existsSync(f)).map((f) => fs.statSync(f).mtimeMs));
+  if (fs.existsSync(PEER) && fs.statSync(PEER).mtimeMs >= newest) return;
+  execFileSync(path.join(dir, 'build.sh'), { cwd: ROOT, stdio: 'pipe',
+    env: { ...process.env, BUILD } });
+}
+
+// Runs the peer to completion; resolves with its JSON report.
+function runPeer(args, timeoutMs = 60000) {
+  return new Promise((resolve, reject) => {
+    const p = spawn(PEER, ['--nats', suite.natsUrl, '--node', md.id, '--warmup', '300',
+      '--duration', '2000', ...args], { cwd: ROOT });
+    let out = ''; let err = '';
+    p.stdout.on('data', (d) => { out += d; });
+    p.stderr.on('data', (d) => { err += d; });
+    const t = setTimeout(() => p.kill('SIGKILL'), timeoutMs);
+    p.on('exit', (code) => {
+      clearTimeout(t);
+      if (/ERROR: (Address|Leak)Sanitizer|runtime error:/.test(err)) {
+        reject(new Error(`sanitizer report from rtcgate-peer:\n${err.slice(-4000)}`));
+        return;
+      }
+      try { resolve({ code, r: JSON.parse(out), err }); } catch (e) {
+        reject(new Error(`rtcgate-peer exited ${code} without a report:\n${err.slice(-3000)}`));
+      }
+    });
+  });
+}
+
+// One direction: nearly every packet arrived, and what was decoded is the
+// sender's tone: its frequency holds almost all the energy, the other
+// side's frequency none, at the level sent (0.3 of full scale: -13.5 dBFS).
+function assertTone(d, hz, what) {
+  assert.ok(d.sent >= 50, `${what}: only ${d.sent} packets sent`);
+  assert.ok(d.received >= d.sent * 0.99, `${what}: ${d.received} of ${d.sent} received`);
+  assert.equal(d.undecodable, 0, `${what}: undecodable packets`);
+  assert.equal(d.tone_hz, hz);
+  assert.ok(d.worst_purity > 0.95, `${what}: ${hz} Hz holds only ${d.worst_purity} of the energy`);
+  assert.ok(d.other_tone < 0.01, `${what}: the other tone at ${d.other_tone}`);
+  assert.ok(d.level_dbfs > -16 && d.level_dbfs < -11, `${what}: level ${d.level_dbfs} dBFS`);
+}
+
+function assertCall(res, n, { web = 1000, sip = 400, transcode = false } = {}) {
+  const { r } = res;
+  assert.equal(res.code, 0, `peer failed: ${JSON.stringify(r.failures)}\n${res.err.slice(-2000)}`);
+  assert.equal(r.sessions, n);
+  assert.equal(r.media, n, JSON.stringify(r.failures));
+  assert.equal(r.transcode, transcode);
+  assert.match(r.srtp, /^(AEAD_AES_128_GCM|AES_CM_128_HMAC_SHA1_80)$/);
+  assertTone(r.web_to_sip, web, 'browser -> SIP');
+  assertTone(r.sip_to_web, sip, 'SIP -> browser');
+  // mediad saw what we saw (its own counters, from media_delete).
+  assert.ok(r.mediad_counters.web_rx >= r.web_to_sip.sent);
+  assert.ok(r.mediad_counters.sip_tx >= r.web_to_sip.received);
+}
+
+test.before(async () => {
+  ensurePeer();
+  await suite.startNats();
+  md = suite.service('mediad', { RTCGATE_MEDIA_IP: '127.0.0.1', RTCGATE_MEDIA_WORKERS: '2',
+    RTCGATE_MEDIA_PORTS: '33000-33299', RTCGATE_LOG_LEVEL: 'info' });
+  const sub = suite.nc.subscribe('rtcgate.media.event');
+  (async () => { for await (const m of sub) events.push(JSON.parse(sc.decode(m.data))); })();
+  await waitFor(() => suite.health('mediad', md.id), 5000, 'mediad');
+});
+
+test.after(() => suite.close());
+
+test('NiceAgent (full ICE, controlling) <-> mediad ICE-lite, DTLS, PCMU relay: tone both ways',
+  { timeout: 60000 }, async () => {
+    const res = await runPeer(['--ice', 'nice', '--per-session']);
+    assertCall(res, 1);
+    const s = res.r.per_session[0];
+    assert.equal(res.r.ice, 'nice');
+    assert.ok(s.ice_ms >= 0 && s.dtls_ms >= 0);
+    for (const ev of ['ice_connected', 'dtls_connected']) {
+      assert.ok(events.some((e) => e.session === s.session && e.event === ev), `no ${ev} event`);
+    }
+    // Latency was measured on both legs (send time in an RTP header
+    // extension that the relay keeps).
+    assert.ok(res.r.web_to_sip.latency_us.n > 0 && res.r.sip_to_web.latency_us.n > 0);
+  });
+
+test('STUN usage API ICE, PCMU relay: tone both ways; delete frees the ports',
+  { timeout: 60000 }, async () => {
+    const res = await runPeer(['--ice', 'stun']);
+    assertCall(res, 1);
+    assert.equal(res.r.ice, 'stun');
+    await waitFor(async () => (await suite.health('mediad', md.id)).counters.media_ports_free === 150,
+      3000, 'ports back');
+  });
+
+test('twenty sessions at once, two peer threads: every one carries both tones',
+  { timeout: 90000 }, async () => {
+    const res = await runPeer(['-n', '20', '--threads', '2', '--rate', '100', '--duration', '3000']);
+    assertCall(res, 20);
+    assert.ok(res.r.web_to_sip.latency_us.n > 1000);
+  });
+
+test('SIP side offers; the browser answers active (client) and passive (mediad is the DTLS client)',
+  { timeout: 60000 }, async () => {
+    assertCall(await runPeer(['--sip-offers']), 1);
+    assertCall(await runPeer(['--sip-offers', '--answer-passive']), 1);
+  });
+
+test('SIP side echoes: the browser hears its own tone back, round trip measured',
+  { timeout: 60000 }, async () => {
+    const res = await runPeer(['--echo']);
+    assertCall(res, 1, { sip: 1000 });
+    assert.ok(res.r.round_trip_us.n > 0);
+  });
+
+test('Opus relay and Opus <-> PCMU transcoding: tone both ways', { timeout: 60000 }, async () => {
+  assertCall(await runPeer(['--codec', 'opus']), 1);
+  assertCall(await runPeer(['--web-codec', 'opus', '--sip-codec', 'PCMU']), 1, { transcode: true });
+});

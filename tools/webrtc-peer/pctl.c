@@ -1,0 +1,160 @@
+/* pctl: a session's offer/answer with mediad over NATS, as the b2bua
+ * would drive it (docs/mediad.md, "Bus API"), on the main thread with
+ * blocking requests.
+ *
+ * The browser offers (default): media_create side "web" with our WebRTC
+ * offer returns mediad's RTP offer for the SIP side; our SIP phone's
+ * answer goes back in media_answer, which returns mediad's WebRTC answer.
+ * The SIP side offers (--sip-offers): media_create side "sip" with our
+ * phone's offer returns mediad's WebRTC offer; our browser's answer goes
+ * in media_answer, which returns the answer for the phone. */
+#include "peer.h"
+#include "bus.h"
+#include "busmsg.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { PCTL_TIMEOUT_MS = 5000 };
+
+int pctl_connect(struct bus **bp, const char *url)
+{
+	struct bus_opts o = { .url = url, .name = "rtcgate-peer",
+			      .connect_deadline_ms = 5000 };
+
+	return bus_connect(bp, &o);
+}
+
+/* One request; *rep is a media_sdp or media_stats reply, else an error
+ * with why set. */
+static int pctl_req(struct bus *b, const char *node, json_t *req,
+		    json_t **rep, char *why, size_t whylen)
+{
+	char subj[160];
+	int e;
+
+	snprintf(subj, sizeof(subj), "rtcgate.media.%s", node);
+	e = bus_request(b, subj, req, PCTL_TIMEOUT_MS, rep);
+	json_decref(req);
+	if (e) {
+		snprintf(why, whylen, "bus request to %s: %s", subj,
+			 strerror(e));
+		return e;
+	}
+	if (!strcmp(busmsg_kind(*rep) ? busmsg_kind(*rep) : "", "error")) {
+		snprintf(why, whylen, "mediad: %s", busmsg_str(*rep, "reason") ?
+			 busmsg_str(*rep, "reason") : "error");
+		json_decref(*rep);
+		*rep = NULL;
+		return EPROTO;
+	}
+	return 0;
+}
+
+static json_t *pctl_msg(const char *kind, const char *k1, const char *v1,
+			const char *k2, const char *v2)
+{
+	json_t *m = busmsg_new(kind);
+
+	json_object_set_new(m, k1, json_string(v1));
+	if (k2)
+		json_object_set_new(m, k2, json_string(v2));
+	return m;
+}
+
+/* media_create: the offer out, mediad's offer for the other side back. */
+static int pctl_create(struct bus *b, struct psess *s, const char *side,
+		       char *offer, enum peer_codec c, struct psdp_remote *r,
+		       char *why, size_t whylen)
+{
+	json_t *rep = NULL;
+	int e;
+
+	if (!offer) {
+		snprintf(why, whylen, "out of memory");
+		return ENOMEM;
+	}
+	e = pctl_req(b, s->o->node, pctl_msg("media_create", "side", side,
+		     "sdp", offer), &rep, why, whylen);
+	free(offer);
+	if (e)
+		return e;
+	snprintf(s->id, sizeof(s->id), "%s", busmsg_str(rep, "session"));
+	snprintf(s->node, sizeof(s->node), "%s", busmsg_str(rep, "node") ?
+		 busmsg_str(rep, "node") : s->o->node);
+	e = psdp_read(busmsg_str(rep, "sdp"), c, r, why, whylen);
+	json_decref(rep);
+	return e;
+}
+
+/* media_answer: our answer out, the answer for the offerer back. */
+static int pctl_answer(struct bus *b, struct psess *s, char *answer,
+		       enum peer_codec c, struct psdp_remote *r, char *why,
+		       size_t whylen)
+{
+	json_t *rep = NULL;
+	int e;
+
+	if (!answer) {
+		snprintf(why, whylen, "out of memory");
+		return ENOMEM;
+	}
+	e = pctl_req(b, s->node, pctl_msg("media_answer", "session", s->id,
+		     "sdp", answer), &rep, why, whylen);
+	free(answer);
+	if (e)
+		return e;
+	s->transcode = json_is_true(json_object_get(rep, "transcode"));
+	e = psdp_read(busmsg_str(rep, "sdp"), c, r, why, whylen);
+	json_decref(rep);
+	return e;
+}
+
+int pctl_setup(struct bus *b, struct psess *s, char *why, size_t whylen)
+{
+	const struct peer_opts *o = s->o;
+	struct psdp_remote web, sip;
+	int e;
+
+	if (!o->sip_offers) {
+		e = pctl_create(b, s, "web", psdp_web(s, true, s->cand),
+				o->sip_codec, &sip, why, whylen);
+		s->sip_pt = sip.pt;
+		if (!e)
+			e = pctl_answer(b, s, psdp_sip(s, false), o->web_codec,
+					&web, why, whylen);
+	} else {
+		e = pctl_create(b, s, "sip", psdp_sip(s, true), o->web_codec,
+				&web, why, whylen);
+		s->web_pt = web.pt;
+		if (!e)
+			e = pctl_answer(b, s, psdp_web(s, false, s->cand),
+					o->sip_codec, &sip, why, whylen);
+	}
+	if (!e && !web.webrtc) {
+		snprintf(why, whylen, "mediad's WebRTC side is not "
+			 "UDP/TLS/RTP/SAVPF");
+		e = EPROTO;
+	}
+	return e ? e : psess_configure(s, &web, &sip, why, whylen);
+}
+
+/* media_delete; mediad's final counters go into the report. */
+void pctl_delete(struct bus *b, struct psess *s)
+{
+	json_t *rep = NULL;
+	char why[PEER_WHY_LEN];
+	static const char *const keys[4][2] = {
+		{ "web", "rx" }, { "web", "tx" }, { "sip", "rx" }, { "sip", "tx" },
+	};
+
+	if (!s->id[0] || pctl_req(b, s->node, pctl_msg("media_delete",
+		"session", s->id, NULL, NULL), &rep, why, sizeof(why)))
+		return;
+	for (int i = 0; i < 4; i++)
+		s->mediad_stats[i] = json_integer_value(json_object_get(
+			json_object_get(rep, keys[i][0]), keys[i][1]));
+	json_decref(rep);
+}

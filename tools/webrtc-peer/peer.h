@@ -1,0 +1,286 @@
+/* rtcgate-peer: the browser side (and a SIP-side RTP endpoint) of many
+ * mediad sessions at once, for tests and load.
+ *
+ * Per session: a WebRTC offer or answer exchanged with mediad over NATS,
+ * the controlling side of ICE (libnice's STUN usage API on a plain UDP
+ * socket, or a NiceAgent for a few sessions), a DTLS handshake
+ * (services/mediad/dtls.c), SRTP (srtpx.c), and audio every 20 ms both
+ * ways: a tone from the WebRTC side, a tone or an echo from the SIP side.
+ * What arrives is decoded and measured: packets, loss, the energy at the
+ * expected frequency, and the one-way latency added on the way through
+ * mediad (send time carried in an RTP header extension, receive time from
+ * the kernel's socket timestamp).
+ *
+ * Threads: the main thread talks to mediad on the bus and hands each
+ * session to one of a few worker threads (epoll loops, pworker.c), which
+ * own it until they are joined; the NiceAgent mode adds one GLib thread.
+ * Module prefixes: pcli (options), pctl (bus), psdp (SDP), pice (STUN
+ * ICE), pnice (NiceAgent), psess (a session), pmedia (audio and
+ * measurement), pworker (loops), preport (JSON report).
+ */
+#ifndef RTCGATE_PEER_H
+#define RTCGATE_PEER_H
+
+#include "dtls.h"
+#include "sdp.h"
+#include "srtpx.h"
+
+#include <netinet/in.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stun/stunagent.h>
+
+struct OpusDecoder;
+
+/* A callback's parameter that this implementation does not need. */
+#define PEER_UNUSED __attribute__((unused))
+
+enum peer_codec { PEER_PCMU, PEER_PCMA, PEER_OPUS, PEER_CODEC_COUNT };
+enum peer_ice { PEER_ICE_STUN, PEER_ICE_NICE };
+
+enum {
+	PEER_FRAME = 160,	/* samples per 20 ms at 8 kHz */
+	PEER_SLOTS = 80,	/* send slots in a 20 ms period */
+	PEER_TICK_NS = 20000000 / PEER_SLOTS,	/* 250 us */
+	PEER_PKT_MAX = 1500 + SRTPX_TRAILER_MAX,
+	PEER_UFRAG_LEN = 8,
+	PEER_PWD_LEN = 24,
+	PEER_WHY_LEN = 120,
+	PEER_ID_LEN = 96,
+	PEER_OPUS_CYCLE = 50,	/* pre-encoded Opus frames, replayed */
+	PEER_OPUS_MAX = 400,	/* bytes of one pre-encoded frame */
+};
+
+struct peer_opts {
+	const char *nats_url;
+	const char *node;		/* mediad's instance id, or "any" */
+	const char *ip;			/* our address for both legs */
+	long sessions;
+	long threads;			/* epoll workers, 1 or 2 */
+	long rate;			/* sessions set up per second */
+	long warmup_ms;			/* after setup, before measuring */
+	long duration_ms;		/* the measured window */
+	long setup_timeout_ms;
+	long cpu_pid;			/* mediad's pid: its CPU over the window */
+	bool sip_offers;		/* the SIP side offers, not the browser */
+	bool answer_passive;		/* SIP offers: answer setup:passive */
+	bool echo;			/* SIP side echoes instead of a tone */
+	bool per_session;		/* per-session figures in the report */
+	bool hist;			/* latency histograms in the report */
+	bool window_signal;		/* the window starts on SIGUSR1 */
+	enum peer_ice ice;
+	enum peer_codec web_codec, sip_codec;
+	int web_hz, sip_hz;		/* tone sent by each side */
+};
+
+/* A latency histogram: 1 us steps to 10 ms, then 100 us steps to 1 s. */
+enum { PHIST_FINE = 10000, PHIST_COARSE = 10000 };
+struct phist {
+	uint64_t n, over;
+	uint64_t max_us;
+	uint32_t fine[PHIST_FINE];
+	uint32_t coarse[PHIST_COARSE];
+};
+
+/* What one end received on one leg, and how it sounded. */
+struct pmeter {
+	uint64_t pkts;
+	uint64_t undecodable;		/* not RTP, wrong PT, bad Opus */
+	uint64_t no_stamp;		/* no send time: mediad made the packet */
+	uint64_t samples;
+	double energy;			/* sum of x^2 over decoded samples */
+	double tone;			/* of which at the expected frequency */
+	double other;			/* ... at the other side's frequency */
+	uint64_t lat_n;
+	double lat_sum_us;
+	uint64_t lat_max_us;
+};
+
+/* What one end sends on one leg. */
+struct pstream {
+	uint32_t ssrc;
+	uint16_t seq;
+	uint32_t ts;
+	uint32_t frame;			/* frames sent, picks the Opus frame */
+	uint64_t sent;
+};
+
+/* Controlling ICE with the STUN usage API (pice.c). */
+struct pice {
+	StunAgent agent;
+	uint64_t tie;
+	bool outstanding;		/* a check awaits its response */
+	StunTransactionId last_id;
+	uint64_t next_us;		/* next check (retry or consent) */
+	uint32_t checks, responses;
+	char username[2 * SDP_ICE_LEN + 2];	/* remote:local */
+	char remote_pwd[SDP_ICE_LEN];
+};
+
+enum psess_state {
+	PS_NEW,		/* set up on the bus, not yet on a worker */
+	PS_ICE,		/* checking */
+	PS_DTLS,	/* handshaking */
+	PS_MEDIA,	/* SRTP keyed: audio flows */
+	PS_FAILED,
+};
+
+struct psess;
+
+/* epoll's data for one socket. */
+struct psock {
+	struct psess *s;
+	int fd;
+	bool sip;
+};
+
+struct pnice;
+
+struct psess {
+	int idx;
+	enum psess_state state;
+	char why[PEER_WHY_LEN];		/* why it failed */
+	char id[PEER_ID_LEN];		/* mediad's session id */
+	char node[PEER_ID_LEN];		/* the mediad that owns it */
+	const struct peer_opts *o;
+	struct psock web, sip;
+	uint16_t web_port, sip_port;	/* ours */
+	struct sockaddr_in mediad_sip;	/* where our SIP side sends */
+	int web_pt, sip_pt;		/* as negotiated */
+	bool transcode;
+	char ufrag[SDP_ICE_LEN], pwd[SDP_ICE_LEN];
+	char cand[256];			/* ours, "candidate:..." */
+	struct pice ice;
+	struct pnice *nice;
+	enum dtls_role role;
+	struct dtls_conn *dtls;
+	struct srtpx *srtp;
+	char profile[40];
+	uint64_t t_posted, t_ice, t_dtls, media_at;	/* CLOCK_MONOTONIC us */
+	bool sending;
+	struct pstream web_tx, sip_tx;
+	uint64_t sip_echoed;
+	uint32_t web_drops, sip_drops;	/* our sockets' SO_RXQ_OVFL counts */
+	uint64_t win_sent, win_rcvd;	/* RTP packets in the measured window */
+	struct pmeter web_rx, sip_rx;
+	struct OpusDecoder *web_dec, *sip_dec;
+	int64_t mediad_stats[4];	/* web rx/tx, sip rx/tx, from delete */
+};
+
+/* ---- pcli.c ---- */
+int pcli_parse(int argc, char **argv, struct peer_opts *o);
+const char *pcli_codec_name(enum peer_codec c);
+
+/* ---- pmedia.c: audio, RTP with a send-time extension, measurement ---- */
+int pmedia_init(const struct peer_opts *o);
+uint64_t pmedia_mono_us(void);
+uint64_t pmedia_real_ns(void);
+int pmedia_pt(enum peer_codec c);
+uint32_t pmedia_ts_step(enum peer_codec c);
+/* Build the next 20 ms packet of a tone (hz) in codec c into buf. */
+size_t pmedia_build(struct pstream *st, enum peer_codec c, int pt, int hz,
+		    uint8_t *buf, size_t cap);
+/* Measure a received RTP packet; rx_ns is the kernel's arrival time (0 if
+ * unknown).  Returns the latency sample in ns, or -1 without a stamp. */
+int64_t pmedia_measure(struct pmeter *m, struct OpusDecoder *dec,
+		       enum peer_codec c, int pt, int hz, int other_hz,
+		       const uint8_t *p, size_t len, uint64_t rx_ns);
+int pmedia_decoder_new(enum peer_codec c, struct OpusDecoder **dp);
+void pmedia_decoder_free(struct OpusDecoder *d);
+void pmeter_add(struct pmeter *sum, const struct pmeter *m);
+
+void phist_add(struct phist *h, uint64_t us);
+void phist_merge(struct phist *into, const struct phist *h);
+uint64_t phist_pct(const struct phist *h, double pct);
+
+/* ---- psdp.c ---- */
+struct psdp_remote {
+	char addr[SDP_ADDR_LEN];
+	uint16_t port;
+	int pt;				/* the codec we use, -1 if none */
+	char ufrag[SDP_ICE_LEN], pwd[SDP_ICE_LEN];
+	char fp_hex[SDP_FP_LEN];
+	enum sdp_setup setup;
+	char cand[SDP_MAX_LINE];	/* first candidate, "candidate:..." */
+	bool webrtc;
+};
+int psdp_global_init(void);
+void psdp_global_fini(void);
+const char *psdp_fingerprint(void);
+struct dtls_ctx *psdp_dtls_ctx(void);
+char *psdp_web(const struct psess *s, bool offer, const char *cand);
+char *psdp_sip(const struct psess *s, bool offer);
+/* Parse mediad's SDP and pick codec c; 0 or an errno, why set. */
+int psdp_read(const char *text, enum peer_codec c, struct psdp_remote *r,
+	      char *why, size_t whylen);
+int psdp_random_chars(char *out, size_t n);
+
+/* ---- pice.c ---- */
+void pice_init(struct pice *ice, const char *local_ufrag,
+	       const char *remote_ufrag, const char *remote_pwd);
+/* Send a check when one is due; true once the pair is nominated. */
+void pice_tick(struct psess *s, uint64_t now_us);
+/* A STUN datagram from mediad: true when it validated a response. */
+bool pice_input(struct psess *s, const uint8_t *p, size_t len);
+
+/* ---- pnice.c: NiceAgent as a controlling full ICE agent ---- */
+int pnice_global_start(void);
+void pnice_global_stop(void);
+/* Gathers, then gives our ufrag, pwd, candidate line and its port. */
+int pnice_new(struct pnice **np, const char *ip, char *ufrag, char *pwd,
+	      char *cand, size_t candlen, uint16_t *port);
+int pnice_set_remote(struct pnice *n, const struct psdp_remote *r);
+int pnice_fd(const struct pnice *n);
+void pnice_free(struct pnice *n);
+enum { PNICE_READY = 0xFF, PNICE_FAILED = 0xFE };	/* marker datagrams */
+
+/* ---- psess.c ---- */
+int psess_new(struct psess **sp, int idx, const struct peer_opts *o);
+void psess_free(struct psess *s);
+int psess_configure(struct psess *s, const struct psdp_remote *web,
+		    const struct psdp_remote *sip, char *why, size_t whylen);
+void psess_start(struct psess *s, uint64_t now_us);
+/* Reads what is queued (a batch); the number of datagrams read. */
+int psess_readable(struct psock *k, struct phist *lat);
+uint64_t psess_flush(struct psess *s, struct phist *scratch);
+void psess_tick(struct psess *s, uint64_t now_us);
+void psess_send(struct psess *s);
+void psess_fail(struct psess *s, const char *why);
+
+/* ---- pctl.c: mediad over the bus ---- */
+struct bus;
+int pctl_connect(struct bus **bp, const char *url);
+int pctl_setup(struct bus *b, struct psess *s, char *why, size_t whylen);
+void pctl_delete(struct bus *b, struct psess *s);
+
+/* ---- pworker.c ---- */
+struct pworker;
+/* Counters the main thread watches while workers run. */
+extern _Atomic long pworker_media, pworker_failed;
+extern _Atomic int pworker_measuring;
+extern _Atomic uint64_t pworker_last_rx_us;	/* any packet, any worker */
+int pworker_start(struct pworker **wp, int idx);
+int pworker_add(struct pworker *w, struct psess *s);
+/* Stop sending audio, keep receiving (to drain what is in flight). */
+void pworker_quiet(struct pworker *w);
+/* Join the thread; sessions come back to the caller's ownership. */
+void pworker_join(struct pworker *w, struct phist *lat, uint64_t *overruns);
+void pworker_free(struct pworker *w);
+
+/* ---- preport.c ---- */
+struct preport_cpu {
+	double mediad_s, peer_s, window_s;
+	bool have_mediad;
+};
+int preport_cpu_read(long pid, double *sec);
+double preport_self_cpu(void);
+struct preport_peer {
+	uint64_t overruns;		/* send ticks the workers were late for */
+	uint64_t backlog;		/* datagrams still queued at the end */
+};
+int preport_print(const struct peer_opts *o, struct psess **ss, size_t n,
+		  const struct phist lat[3], const struct preport_cpu *cpu,
+		  const struct preport_peer *pp);
+
+#endif
