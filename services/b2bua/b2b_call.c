@@ -6,20 +6,12 @@
  * the other side and the media session; a CDR is written at the end. */
 #include "b2b_call.h"
 #include "busmsg.h"
+#include "clock.h"
 #include "log.h"
 #include "wsip.h"
 
 #include <sofia-sip/sip_header.h>
 #include <string.h>
-#include <sys/time.h>
-
-static int64_t call_now_ms(void)
-{
-	struct timeval tv;
-
-	gettimeofday(&tv, NULL);
-	return (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
-}
 
 static struct call *call_new(enum call_dir dir)
 {
@@ -29,7 +21,7 @@ static struct call *call_new(enum call_dir dir)
 	c->dir = dir;
 	c->refs = 1;
 	c->cdr.dir = dir == CALL_WEB_TO_SIP ? CDR_WEB_SIP : CDR_SIP_WEB;
-	c->cdr.start_ms = call_now_ms();
+	c->cdr.start_ms = (clock_wall_us() / 1000);
 	g_hash_table_insert(b2b.calls, c->id, c);
 	metrics_inc(&b2b.svc.metrics, BM_ATTEMPTS);
 	metrics_set(&b2b.svc.metrics, BM_CALLS, g_hash_table_size(b2b.calls));
@@ -52,7 +44,7 @@ static void call_cdr(struct call *c, enum cdr_end end, int code)
 
 	c->cdr.end = end;
 	c->cdr.reject_code = code;
-	c->cdr.end_ms = call_now_ms();
+	c->cdr.end_ms = (clock_wall_us() / 1000);
 	c->cdr.call_id = c->id;
 	c->cdr.from = c->from;
 	c->cdr.to = c->to;
@@ -205,7 +197,7 @@ static void call_w2s_answered(json_t *r, int e, void *arg)
 				"OK" : "Session Progress", sdp, NULL);
 		if (c->pending_status == 200) {
 			c->state = CALL_ANSWERED;
-			c->cdr.answer_ms = call_now_ms();
+			c->cdr.answer_ms = (clock_wall_us() / 1000);
 		}
 	}
 	call_unref(c);
@@ -219,7 +211,7 @@ static int call_w2s_media_answer(struct call *c, int status, const char *sdp)
 	if (c->media_answered) {
 		b2b_web_respond(c, 200, "OK", c->web_answer, NULL);
 		c->state = CALL_ANSWERED;
-		c->cdr.answer_ms = call_now_ms();
+		c->cdr.answer_ms = (clock_wall_us() / 1000);
 		return 0;
 	}
 	if (!sdp || call_media(c, "media_answer", NULL, sdp, call_w2s_answered))
@@ -286,7 +278,7 @@ static int call_w2s_allowed(struct call *c, bool registered)
 		return 0;
 	if (!b2b.c2c || !c2c_allowed_target(b2b.c2c, c->user))
 		return 403;
-	if (c2c_admit(b2b.c2c, c->src_ip, call_now_ms(), &retry))
+	if (c2c_admit(b2b.c2c, c->src_ip, (clock_wall_us() / 1000), &retry))
 		return 429;
 	return 0;
 }
@@ -456,7 +448,7 @@ static void call_s2w_answered(json_t *r, int e, void *arg)
 			b2b_sip_respond(c, 200, "OK", sdp);
 			c->sip_answered = true;
 			c->state = CALL_ANSWERED;
-			c->cdr.answer_ms = call_now_ms();
+			c->cdr.answer_ms = (clock_wall_us() / 1000);
 		}
 	}
 	call_unref(c);

@@ -7,23 +7,15 @@
  * symmetric RTP (the first packet's source becomes the peer, RFC 4961).
  * Between them: relay (rewrite SSRC/seq/ts/PT) or Opus <-> G.711. */
 #include "msess.h"
+#include "clock.h"
 #include "log.h"
 
 #include <errno.h>
 #include <string.h>
-#include <sys/time.h>
 
 enum { MPATH_BATCH = 64 };	/* datagrams per socket per wake-up */
 
 #define MD_INC(s, i) metrics_inc(&(s)->md->svc.metrics, (i))
-
-static uint64_t mpath_now_us(void)
-{
-	struct timeval tv;
-
-	gettimeofday(&tv, NULL);
-	return (uint64_t)tv.tv_sec * 1000000 + (uint64_t)tv.tv_usec;
-}
 
 static bool mpath_same(const struct sockaddr_storage *a, socklen_t al,
 		       const struct sockaddr_storage *b, socklen_t bl)
@@ -105,13 +97,13 @@ static void mpath_stun(struct msess *s, const uint8_t *p, size_t n,
 			l->peerlen = fl;
 			l->latched = true;
 		}
-		l->last_rx_us = mpath_now_us();
+		l->last_rx_us = (uint64_t)clock_wall_us();
 		sendto(l->sock.fd, reply, rlen, MSG_DONTWAIT,
 		       (const struct sockaddr *)from, fl);
 		/* ICE is up: the DTLS deadline runs from here in both roles
 		 * (a client sends its ClientHello now). */
 		if (l->dtls && dtls_conn_state(l->dtls) == DTLS_STATE_NEW) {
-			dtls_conn_start(l->dtls, mpath_now_us());
+			dtls_conn_start(l->dtls, (uint64_t)clock_wall_us());
 			mpath_dtls_flush(l);
 		}
 		break;
@@ -249,7 +241,7 @@ static void mpath_web_srtp(struct msess *s, uint8_t *p, size_t len,
 			  v == SRTPX_REPLAY ? MM_SRTP_REPLAY : MM_SRTP_OTHER);
 		return;
 	}
-	w->last_rx_us = mpath_now_us();
+	w->last_rx_us = (uint64_t)clock_wall_us();
 	if (!rtcp)	/* RTCP: ours is not built yet; counted, dropped */
 		mpath_forward(s, w, p, len, cap);
 }
@@ -272,7 +264,7 @@ static void mpath_web_in(struct msess *s, uint8_t *p, size_t n, size_t cap,
 	w->rx++;
 	if (d == RTP_DEMUX_DTLS && w->dtls) {
 		if (dtls_conn_state(w->dtls) == DTLS_STATE_NEW)
-			dtls_conn_start(w->dtls, mpath_now_us());
+			dtls_conn_start(w->dtls, (uint64_t)clock_wall_us());
 		dtls_conn_input(w->dtls, p, n);
 		mpath_dtls_flush(w);
 		mpath_dtls_state(s);
@@ -299,7 +291,7 @@ static void mpath_sip_in(struct msock *k, uint8_t *p, size_t n, size_t cap,
 		return;
 	}
 	l->rx++;
-	l->last_rx_us = mpath_now_us();
+	l->last_rx_us = (uint64_t)clock_wall_us();
 	if (!k->rtcp)
 		mpath_forward(s, l, p, n, cap);
 }

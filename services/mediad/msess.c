@@ -3,21 +3,13 @@
  * events on the bus. */
 #include "msess.h"
 #include "busmsg.h"
+#include "clock.h"
 #include "log.h"
 
 #include <errno.h>
 #include <openssl/rand.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/time.h>
-
-static uint64_t msess_now_us(void)
-{
-	struct timeval tv;
-
-	gettimeofday(&tv, NULL);
-	return (uint64_t)tv.tv_sec * 1000000 + (uint64_t)tv.tv_usec;
-}
 
 static void msess_leg_init(struct msess *s, struct mleg *l, enum mleg_kind k)
 {
@@ -72,7 +64,7 @@ int msess_new(struct mediad *md, struct mworker *w, const char *id,
 	snprintf(s->id, sizeof(s->id), "%s", id);
 	s->md = md;
 	s->w = w;
-	s->created_us = msess_now_us();
+	s->created_us = (uint64_t)clock_wall_us();
 	msess_leg_init(s, &s->web, MLEG_WEB);
 	msess_leg_init(s, &s->sip, MLEG_SIP);
 	if (icelite_init(&s->web.ice, NULL) || msess_ports(s, why, whylen)) {

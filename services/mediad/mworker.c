@@ -4,6 +4,7 @@
  * retransmissions and media timeouts. */
 #include "msess.h"
 #include "busmsg.h"
+#include "clock.h"
 #include "log.h"
 
 #include <errno.h>
@@ -13,7 +14,6 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/timerfd.h>
-#include <sys/time.h>
 #include <unistd.h>
 
 enum { MWORKER_EVENTS = 256, MWORKER_TICK_MS = 10, MWORKER_PENDING = 4096 };
@@ -23,14 +23,6 @@ struct mreq {
 	json_t *msg;
 	char *reply;
 };
-
-static uint64_t mworker_now_us(void)
-{
-	struct timeval tv;
-
-	gettimeofday(&tv, NULL);
-	return (uint64_t)tv.tv_sec * 1000000 + (uint64_t)tv.tv_usec;
-}
 
 static void mworker_wake(void *arg)
 {
@@ -189,7 +181,7 @@ int mworker_post(struct mworker *w, json_t *req, const char *reply)
 
 static void mworker_tick(struct mworker *w)
 {
-	uint64_t now = mworker_now_us(), n;
+	uint64_t now = (uint64_t)clock_wall_us(), n;
 	GHashTableIter it;
 	gpointer k, v;
 

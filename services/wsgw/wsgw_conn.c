@@ -2,20 +2,17 @@
  * limits, message reassembly, the send queue, rate limit, pings and the
  * idle timeout.  Everything here runs on the lws service thread. */
 #include "wsgw.h"
+#include "clock.h"
 #include "log.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/time.h>
 
 int64_t wsgw_now_us(void)
 {
-	struct timeval tv;
-
-	gettimeofday(&tv, NULL);
-	return (int64_t)tv.tv_sec * 1000000 + tv.tv_usec;
+	return clock_wall_us();
 }
 
 static const char *const wsgw_close_names[] = {

@@ -8,7 +8,7 @@ const assert = require('node:assert/strict');
 const dgram = require('node:dgram');
 const { Suite, waitFor, sleep, sc } = require('../lib/harness');
 const browser = require('../lib/browser');
-const { RtpPeer, goertzel, rmsDb } = require('../lib/rtppeer');
+const { RtpPeer, rmsDb } = require('../lib/rtppeer');
 
 const suite = new Suite('mediad');
 let relay; let xcode; let chrome; const beats = []; const events = [];
@@ -151,7 +151,6 @@ test('Chromium Opus <-> PCMU transcoded: tone both ways',
     const codec = r.stats.find((s) => s.type === 'codec' && /opus/i.test(s.mimeType));
     assert.ok(codec, 'browser uses Opus');
     // 1 kHz survives PCMU -> Opus: the browser heard it (checked in call()).
-    assert.ok(goertzel(r.got, 1000) >= 0);
   });
 
 test('media timeout fires when nothing flows', async () => {
