@@ -73,6 +73,12 @@ extern struct b2b b2b;
 /* b2b_bus.c */
 void b2b_bus_to_loop(natsMsg *msg, const char *kind, handoff_h *fn);
 
+/* b2b_admin.c: this instance's calls for the operator API */
+int b2b_admin_start(void);
+
+/* b2b_flow.c: lost WebSockets and reconnections */
+int b2b_flow_start(void);
+
 /* b2b_nodes.c: media nodes from heartbeats */
 void b2b_nodes_init(void);
 const char *b2b_nodes_pick(void);

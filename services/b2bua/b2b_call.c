@@ -74,7 +74,9 @@ static void call_end(struct call *c, enum cdr_end end, int code)
 	c->state = CALL_ENDED;
 	if (c->ring_timer)
 		g_source_remove(c->ring_timer);
-	c->ring_timer = 0;
+	if (c->grace_timer)
+		g_source_remove(c->grace_timer);
+	c->ring_timer = c->grace_timer = 0;
 	if (c->session[0]) {
 		json_t *m = busmsg_new("media_delete");
 		char subj[128];
@@ -283,10 +285,63 @@ static int call_w2s_allowed(struct call *c, bool registered)
 	return 0;
 }
 
+/* Dial: mediad makes the SIP offer from the browser's, then INVITE. */
+static void call_w2s_dial(struct call *c, const char *uri)
+{
+	snprintf(c->to, sizeof(c->to), "<%s>", uri);
+	if (call_media(c, "media_create", "web", c->pending_sdp,
+		       call_w2s_offered)) {
+		b2b_web_respond(c, 503, "Service Unavailable", NULL,
+				"Retry-After: 5\r\n");
+		call_end(c, CDR_END_MEDIA_FAILURE, 503);
+	}
+}
+
+/* A call to a browser user goes out on our own SIP side and comes back in
+ * as a SIP -> browser call: each browser gets its own media session, and
+ * hold, forking, ring timeout and failures work as for any SIP call. */
+static void call_w2s_dial_browser(struct call *c, const char *user)
+{
+	char uri[ROUTE_URI_MAX];
+
+	snprintf(uri, sizeof(uri), "sip:%s@%s:%ld", user, b2b.cfg.sip_ip,
+		 b2b.cfg.sip_port);
+	LOG_INFO("call", "%s: %s is a browser user", c->id, user);
+	call_w2s_dial(c, uri);
+}
+
+static void call_w2s_reject(struct call *c, int st)
+{
+	b2b_web_respond(c, st, st == 404 ? "Not Found" : "Rejected", NULL,
+			NULL);
+	call_end(c, CDR_END_REJECTED, st);
+}
+
+/* No dial-plan rule matched: a registered browser user of our domain
+ * goes to that browser, anyone else to RTCGATE_SIP_OUTBOUND (or 404 when
+ * there is none). */
+static void call_w2s_target_looked_up(json_t *r, int e, void *arg)
+{
+	struct call *c = arg;
+	json_t *bs = r ? json_object_get(r, "bindings") : NULL;
+
+	if (c->state != CALL_ENDED) {
+		if (json_array_size(bs))
+			call_w2s_dial_browser(c, c->user);
+		else if (c->route_uri[0])
+			call_w2s_dial(c, c->route_uri);
+		else
+			call_w2s_reject(c, c->route_code);
+	}
+	call_unref(c);
+}
+
 static void call_w2s_route(struct call *c, bool registered)
 {
 	struct route_result rr;
 	int st = call_w2s_allowed(c, registered);
+	char aor[ROUTE_USER_MAX + 300];
+	json_t *m;
 
 	if (st) {
 		b2b_web_respond(c, st, st == 403 ? "Forbidden" :
@@ -295,21 +350,33 @@ static void call_w2s_route(struct call *c, bool registered)
 		call_end(c, CDR_END_REJECTED, st);
 		return;
 	}
-	route_lookup(b2b.routes, c->user, b2b.cfg.outbound, &rr);
-	if (rr.kind != ROUTE_SIP) {
-		st = rr.kind == ROUTE_REJECT ? rr.code : 501;
-		b2b_web_respond(c, st, st == 501 ? "Not Implemented" : "Rejected",
-				NULL, NULL);
-		call_end(c, CDR_END_REJECTED, st);
+	if (route_lookup(b2b.routes, c->user, b2b.cfg.outbound, &rr) ||
+	    rr.line) {	/* a bad user, or a rule of the dial plan */
+		if (rr.kind == ROUTE_BROWSER)
+			call_w2s_dial_browser(c, rr.user);
+		else if (rr.kind == ROUTE_SIP)
+			call_w2s_dial(c, rr.uri);
+		else
+			call_w2s_reject(c, rr.code);
 		return;
 	}
-	snprintf(c->to, sizeof(c->to), "<%s>", rr.uri);
-	if (call_media(c, "media_create", "web", c->pending_sdp,
-		       call_w2s_offered)) {
-		b2b_web_respond(c, 503, "Service Unavailable", NULL,
-				"Retry-After: 5\r\n");
-		call_end(c, CDR_END_MEDIA_FAILURE, 503);
+	snprintf(c->user, sizeof(c->user), "%s", rr.user);	/* normalised */
+	if (rr.kind == ROUTE_SIP)
+		snprintf(c->route_uri, sizeof(c->route_uri), "%s", rr.uri);
+	c->route_code = rr.kind == ROUTE_REJECT ? rr.code : 404;
+	snprintf(aor, sizeof(aor), "%s@%s", c->user, b2b.cfg.domain);
+	m = busmsg_new("lookup");
+	json_object_set_new(m, "aor", json_string(aor));
+	c->refs++;
+	if (busreq_send(b2b.req, "rtcgate.registrar.lookup", m, 2000,
+			call_w2s_target_looked_up, c)) {
+		c->refs--;
+		if (c->route_uri[0])
+			call_w2s_dial(c, c->route_uri);
+		else
+			call_w2s_reject(c, c->route_code);
 	}
+	json_decref(m);
 }
 
 /* The registrar's bindings of the caller: is one of them this flow? */
@@ -323,8 +390,12 @@ static void call_w2s_looked_up(json_t *r, int e, void *arg)
 
 	json_array_foreach(bs, i, b)
 		if (!g_strcmp0(busmsg_str(b, "edge"), c->edge) &&
-		    !g_strcmp0(busmsg_str(b, "conn"), c->conn))
+		    !g_strcmp0(busmsg_str(b, "conn"), c->conn)) {
 			registered = true;
+			snprintf(c->instance, sizeof(c->instance), "%s",
+				 busmsg_str(b, "instance") ?
+				 busmsg_str(b, "instance") : "");
+		}
 	if (c->state != CALL_ENDED)
 		call_w2s_route(c, registered);
 	call_unref(c);
@@ -476,6 +547,8 @@ void call_web_response(struct call *c, struct b2b_fork *f, int status,
 	if (c->winner)
 		return;		/* a later 2xx: b2b_web ACKs and BYEs it */
 	c->winner = f;
+	snprintf(c->instance, sizeof(c->instance), "%s",
+		 b2b_web_fork_instance(f));
 	b2b_web_ack(c, f);
 	b2b_web_cancel_forks(c, f);
 	if (c->ring_timer)
@@ -636,10 +709,81 @@ void call_end_all(void)
 	g_list_free(all);
 }
 
+/* ---- a browser that lost its WebSocket ---- */
+
+static gboolean call_grace_over(gpointer arg)
+{
+	struct call *c = arg;
+
+	c->grace_timer = 0;
+	LOG_INFO("call", "%s: the browser did not come back within %ld s",
+		 c->id, b2b.cfg.flow_grace_s);
+	b2b_sip_hangup(c);
+	call_end(c, CDR_END_FLOW_LOST, 0);
+	return G_SOURCE_REMOVE;
+}
+
+static bool call_on_flow(const struct call *c, const char *edge,
+			 const char *conn)
+{
+	const struct wsip_flow *fl = b2b_web_flow(c);
+
+	return fl && !strcmp(fl->edge, edge) && !strcmp(fl->conn, conn);
+}
+
+/* An answered call waits RTCGATE_FLOW_GRACE for its browser; one that
+ * was not answered yet ends (the browser's INVITE cannot be answered on a
+ * flow that is gone).  A call to a browser that still rings its other
+ * contacts is left to them and the ring timeout. */
 void call_web_flow_closed(const char *edge, const char *conn)
 {
-	/* The call outlives its WebSocket (media does not use it); ending
-	 * it after RTCGATE_FLOW_GRACE is not built yet: see docs. */
-	(void)edge;
-	(void)conn;
+	GList *all = g_hash_table_get_values(b2b.calls);
+
+	for (GList *l = all; l; l = l->next) {
+		struct call *c = l->data;
+		if (c->grace_timer || !call_on_flow(c, edge, conn))
+			continue;
+		if (c->state == CALL_ANSWERED && b2b.cfg.flow_grace_s > 0) {
+			LOG_INFO("call", "%s: WebSocket lost; waiting %ld s for "
+				 "the browser", c->id, b2b.cfg.flow_grace_s);
+			c->grace_timer = g_timeout_add_seconds(
+				(guint)b2b.cfg.flow_grace_s, call_grace_over, c);
+		} else if (c->state == CALL_ANSWERED ||
+			   c->dir == CALL_WEB_TO_SIP) {
+			LOG_INFO("call", "%s: WebSocket lost", c->id);
+			b2b_sip_hangup(c);
+			call_end(c, CDR_END_FLOW_LOST, 0);
+		}
+	}
+	g_list_free(all);
+}
+
+void call_web_moved(struct call *c, const struct wsip_flow *fl)
+{
+	LOG_INFO("call", "%s: the browser is back on %s/%s", c->id, fl->edge,
+		 fl->conn);
+	b2b_web_set_flow(c, fl);
+	if (c->grace_timer)
+		g_source_remove(c->grace_timer);
+	c->grace_timer = 0;
+}
+
+/* The browser registered again with the same +sip.instance: its calls
+ * go on over the new flow. */
+void call_web_flow_back(const char *instance, const char *edge,
+			const char *conn)
+{
+	GHashTableIter it;
+	gpointer k, v;
+	struct wsip_flow fl;
+
+	if (wsip_flow_set(&fl, edge, conn))
+		return;
+	g_hash_table_iter_init(&it, b2b.calls);
+	while (g_hash_table_iter_next(&it, &k, &v)) {
+		struct call *c = v;
+		if (c->state != CALL_ENDED && !strcmp(c->instance, instance) &&
+		    !call_on_flow(c, edge, conn))
+			call_web_moved(c, &fl);
+	}
 }

@@ -18,6 +18,7 @@ enum call_state {
 
 struct wsip_dialog;
 struct wsip_txn;
+struct wsip_flow;
 struct b2b_fork;
 
 struct call {
@@ -25,7 +26,10 @@ struct call {
 	enum call_dir dir;
 	enum call_state state;
 	char from[256], to[600];	/* as the SIP leg shows them */
-	char user[130];			/* dialled or called user */
+	char user[ROUTE_REWRITE_MAX + 1];	/* dialled or called user */
+	char route_uri[ROUTE_URI_MAX];	/* the default route, while the
+					 * target is looked up */
+	int route_code;			/* else: reject with this */
 	/* web leg */
 	struct wsip_dialog *wd;		/* the browser's dialog */
 	struct wsip_txn *itxn;		/* its INVITE, until answered */
@@ -45,6 +49,8 @@ struct call {
 	char *pending_sdp;		/* an answer waiting for mediad */
 	int pending_status;
 	guint ring_timer;
+	char instance[128];		/* the browser's +sip.instance */
+	guint grace_timer;		/* its WebSocket is gone */
 	int refs;			/* pending async requests hold one */
 	char codec_web[16], codec_sip[16];	/* for the CDR */
 	struct cdr cdr;
@@ -61,6 +67,9 @@ void call_web_cancelled(struct call *c);
 void call_web_response(struct call *c, struct b2b_fork *f, int status,
 		       const char *phrase, const char *sdp);
 void call_web_flow_closed(const char *edge, const char *conn);
+void call_web_flow_back(const char *instance, const char *edge,
+			const char *conn);
+void call_web_moved(struct call *c, const struct wsip_flow *fl);
 void call_sip_invite(nua_handle_t *nh, const sip_t *sip, const char *sdp);
 void call_sip_response(struct call *c, int status, const char *phrase,
 		       const char *sdp);
@@ -93,5 +102,8 @@ void b2b_web_ack(struct call *c, struct b2b_fork *f);
 void b2b_web_info(struct call *c, const char *type, const char *body,
 		  size_t len);
 void b2b_web_release(struct call *c);
+const struct wsip_flow *b2b_web_flow(const struct call *c);
+void b2b_web_set_flow(struct call *c, const struct wsip_flow *fl);
+const char *b2b_web_fork_instance(const struct b2b_fork *f);
 
 #endif

@@ -16,11 +16,13 @@
 struct b2b_fork {
 	struct call *c;
 	struct wsip_dialog *d;
+	char instance[128];	/* the binding's +sip.instance, or "" */
 };
 
 static struct wsip *b2b_wsip;
 
 static void b2b_web_fork_free(gpointer data);
+static struct wsip_dialog *b2b_web_dialog(const struct call *c);
 
 static int b2b_web_send(const struct wsip_flow *fl, const char *text,
 			size_t len, void *arg)
@@ -148,6 +150,20 @@ static void b2b_web_event(struct wsip_event *ev, const json_t *env)
 	}
 }
 
+/* A request within a call that came over another flow than the call's:
+ * the browser reconnected (RFC 5626), so ours go there too. */
+static void b2b_web_follow(const struct wsip_event *ev,
+			   const struct wsip_flow *fl)
+{
+	struct call *c = b2b_web_call_of(ev->dlg);
+	const struct wsip_flow *cur = c ? b2b_web_flow(c) : NULL;
+
+	if ((ev->type == WSIP_EV_REQUEST || ev->type == WSIP_EV_ACK) && cur &&
+	    b2b_web_dialog(c) == ev->dlg &&
+	    (strcmp(cur->edge, fl->edge) || strcmp(cur->conn, fl->conn)))
+		call_web_moved(c, fl);
+}
+
 /* On the loop: one SIP message from a browser. */
 static void b2b_web_on_msg(void *data, void *arg)
 {
@@ -168,8 +184,10 @@ static void b2b_web_on_msg(void *data, void *arg)
 		return;
 	}
 	metrics_inc(&b2b.svc.metrics, BM_WEB_IN);
-	if (!wsip_recv(b2b_wsip, f, &fl, &ev))
+	if (!wsip_recv(b2b_wsip, f, &fl, &ev)) {
+		b2b_web_follow(&ev, &fl);
 		b2b_web_event(&ev, env);
+	}
 	else
 		LOG_DEBUG("web", "refused: %s", ev.why ? ev.why : "?");
 	sipframe_free(f);
@@ -244,10 +262,36 @@ void b2b_web_respond(struct call *c, int status, const char *phrase,
 		c->itxn = NULL;	/* the transaction is complete */
 }
 
+/* The browser's dialog of an answered call (or of a call from it). */
+static struct wsip_dialog *b2b_web_dialog(const struct call *c)
+{
+	return c->dir == CALL_WEB_TO_SIP ? c->wd :
+	       c->winner ? c->winner->d : NULL;
+}
+
+const struct wsip_flow *b2b_web_flow(const struct call *c)
+{
+	struct wsip_dialog *d = b2b_web_dialog(c);
+
+	return d ? wsip_dialog_flow(d) : NULL;
+}
+
+void b2b_web_set_flow(struct call *c, const struct wsip_flow *fl)
+{
+	struct wsip_dialog *d = b2b_web_dialog(c);
+
+	if (d)
+		wsip_dialog_set_flow(d, fl);
+}
+
+const char *b2b_web_fork_instance(const struct b2b_fork *f)
+{
+	return f->instance;
+}
+
 void b2b_web_bye(struct call *c)
 {
-	struct wsip_dialog *d = c->dir == CALL_WEB_TO_SIP ? c->wd :
-				c->winner ? c->winner->d : NULL;
+	struct wsip_dialog *d = b2b_web_dialog(c);
 
 	if (c->dir == CALL_WEB_TO_SIP && c->itxn) {
 		/* not answered yet: the INVITE gets a final answer instead */
@@ -267,6 +311,9 @@ int b2b_web_fork(struct call *c, const json_t *binding, const char *sdp)
 	int e;
 
 	f->c = c;
+	snprintf(f->instance, sizeof(f->instance), "%s",
+		 busmsg_str(binding, "instance") ?
+		 busmsg_str(binding, "instance") : "");
 	if (wsip_flow_set(&o.flow, busmsg_str(binding, "edge"),
 			  busmsg_str(binding, "conn"))) {
 		g_free(f);
@@ -303,8 +350,7 @@ void b2b_web_cancel_forks(struct call *c, struct b2b_fork *except)
 void b2b_web_info(struct call *c, const char *type, const char *body,
 		  size_t len)
 {
-	struct wsip_dialog *d = c->dir == CALL_WEB_TO_SIP ? c->wd :
-				c->winner ? c->winner->d : NULL;
+	struct wsip_dialog *d = b2b_web_dialog(c);
 	struct wsip_body b = { .type = type, .data = body, .len = len };
 
 	if (d && wsip_dialog_state(d) == WSIP_DLG_CONFIRMED)

@@ -24,6 +24,9 @@ function webSdp(setup, pts = '111 0 8 126') {
     + 'a=rtpmap:126 telephone-event/8000\r\n';
 }
 
+const MEDIA_ENV = { RTCGATE_MEDIA_IP: '127.0.0.1', RTCGATE_MEDIA_PORTS: '32000-32199',
+  RTCGATE_MEDIA_WORKERS: '1', RTCGATE_MEDIA_HEARTBEAT_MS: '200' };
+
 let seq = 0;
 function invite(user, to, { callId = `call-${process.pid}-${++seq}`, sdp = webSdp('actpass') } = {}) {
   const branch = `z9hG4bK${Date.now()}${seq}`;
@@ -85,9 +88,11 @@ async function settled() {
     'no media sessions left');
 }
 
-async function registered(user) {
-  const ws = await wsClient(gw.url);
-  assert.equal((await register(ws, { user, pass: `${user}-secret` })).status, 200);
+async function registered(user, { url = gw.url, instance } = {}) {
+  const ws = await wsClient(url);
+  const contact = instance ? `<sip:${user}@${instance.slice(-8)}.invalid;transport=ws>;+sip.instance="<urn:uuid:${instance}>"`
+    : undefined;
+  assert.equal((await register(ws, { user, pass: `${user}-secret`, contact })).status, 200);
   return ws;
 }
 
@@ -101,11 +106,11 @@ test.before(async () => {
   const routes = path.join(suite.tmp, 'routes.conf');
   fs.writeFileSync(routes, '# <name>-p<port>: the sipp of one test\nre:([a-z0-9]+)-p([0-9]+) sip:${1}@127.0.0.1:${2}\n');
   suite.service('registrar');
-  media = suite.service('mediad', { RTCGATE_MEDIA_IP: '127.0.0.1', RTCGATE_MEDIA_PORTS: '32000-32199',
-    RTCGATE_MEDIA_WORKERS: '1', RTCGATE_MEDIA_HEARTBEAT_MS: '200' });
+  media = suite.service('mediad', MEDIA_ENV);
   b2b = suite.service('b2bua', { RTCGATE_SIP_PORT: String(b2bPort), RTCGATE_SIP_IP: '127.0.0.1',
     RTCGATE_SIP_OUTBOUND: `sip:\${user}@127.0.0.1:${sipPort}`, RTCGATE_CLICK2CALL: 'sales*', RTCGATE_ROUTES: routes,
-    RTCGATE_CDR_FILE: path.join(suite.tmp, 'cdr.jsonl'), RTCGATE_RING_TIMEOUT: '5' });
+    RTCGATE_CDR_FILE: path.join(suite.tmp, 'cdr.jsonl'), RTCGATE_RING_TIMEOUT: '5',
+    RTCGATE_FLOW_GRACE: '3' });
   b2b.sipPort = b2bPort;
   gw = await suite.wsgw();
   await waitFor(() => suite.health('b2bua', b2b.id), 5000, 'b2bua');
@@ -319,4 +324,73 @@ test('a media node dies mid-call: both sides are hung up within 5 s', async () =
   await waitFor(async () => (await suite.health('b2bua', b2b.id)).counters.calls_active === 0, 5000, 'no calls');
   assert.ok(cdrs.some((c) => c.to && c.to.includes('echo3') && c.end_reason === 'media-node-lost'));
   ws.close();
+  media = suite.service('mediad', MEDIA_ENV); // for the tests that follow
+  await waitFor(() => suite.health('mediad', media.id), 5000, 'mediad');
+  await sleep(500); // its heartbeats reach the b2bua
+});
+
+test('a browser calls a registered browser user: out and back in through the SIP side, two media sessions', async () => {
+  const alice = await registered('alice');
+  const bob = await registered('bob');
+  const inv = invite('alice', 'bob');
+  alice.send(inv.msg);
+  const binv = await until(bob, /^INVITE /, 8000);
+  assert.match(binv, /a=ice-lite/, 'bob gets a WebRTC offer from mediad');
+  assert.match(hdr(binv, 'From'), /sip:alice@/, 'the caller is shown');
+  bob.send(reply(binv, 180, 'Ringing', { tag: 'bb' }));
+  await until(alice, /^SIP\/2\.0 180 /);
+  bob.send(reply(binv, 200, 'OK', { tag: 'bb', body: webSdp('active', '111'),
+    extra: 'Contact: <sip:bob@b.invalid;transport=ws>\r\n' }));
+  await until(bob, /^ACK /);
+  const ok = await until(alice, /^SIP\/2\.0 200 /);
+  assert.match(ok, /m=audio \d+ UDP\/TLS\/RTP\/SAVPF 111/, 'Opus end to end: no transcoding');
+  alice.send(inDialog('ACK', inv, ok, 1));
+  await waitFor(async () => (await suite.health('mediad', media.id)).counters.media_sessions === 2, 3000,
+    'one media session per browser');
+  alice.send(inDialog('BYE', inv, ok, 2));
+  const bye = await until(bob, /^BYE /, 5000);
+  bob.send(reply(bye, 200, 'OK'));
+  await settled();
+  alice.close(); bob.close();
+});
+
+test('a browser loses its WebSocket and does not come back: BYE to the SIP side after RTCGATE_FLOW_GRACE', async () => {
+  const ws = await registered('alice', { instance: '11111111-2222-3333-4444-555555555555' });
+  const uas = await sipp('uas_answer.xml');
+  const inv = invite('alice', uas.to('gone'));
+  ws.send(inv.msg);
+  const ok = await until(ws, /^SIP\/2\.0 200 /);
+  ws.send(inDialog('ACK', inv, ok, 1));
+  await sleep(300);
+  const t0 = Date.now();
+  ws.close();
+  await sleep(1500);
+  assert.equal(uas.exitCode, null, 'the call is still up within the grace period');
+  assert.equal((await uas.exited).code, 0, 'the SIP side got a BYE');
+  assert.ok(Date.now() - t0 >= 2500, `BYE after ${Date.now() - t0} ms, grace is 3 s`);
+  await settled();
+  assert.ok(cdrs.some((c) => c.to && c.to.includes('gone') && c.end_reason === 'flow-lost'));
+});
+
+test('a browser reconnects through another wsgw within the grace period: the call goes on', async () => {
+  const gw2 = await suite.wsgw();
+  const instance = '99999999-8888-7777-6666-555555555555';
+  const ws = await registered('alice', { instance });
+  const uas = await sipp('uas_bye_late.xml', ['-d', '8000']);
+  const inv = invite('alice', uas.to('back'));
+  ws.send(inv.msg);
+  const ok = await until(ws, /^SIP\/2\.0 200 /);
+  ws.send(inDialog('ACK', inv, ok, 1));
+  ws.close();
+  await sleep(500);
+  const ws2 = await registered('alice', { url: gw2.url, instance });
+  await sleep(3500); // past the grace period: the call must not have ended
+  assert.equal(uas.exitCode, null, 'no BYE went to the SIP side');
+  const bye = await until(ws2, /^BYE /, 10000);
+  assert.match(bye, new RegExp(`Call-ID: ${inv.callId}`), "the SIP side's BYE reaches the new WebSocket");
+  ws2.send(reply(bye, 200, 'OK'));
+  assert.equal((await uas.exited).code, 0, 'sipp got 200 for its BYE');
+  await settled();
+  ws2.close();
+  await suite.stop(gw2);
 });
