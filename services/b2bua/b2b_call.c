@@ -466,7 +466,7 @@ void call_web_cancelled(struct call *c)
 void call_sip_bye(struct call *c)
 {
 	b2b_web_bye(c);
-	call_end(c, CDR_END_NORMAL, 0);
+	call_end(c, c->transferred ? CDR_END_TRANSFERRED : CDR_END_NORMAL, 0);
 }
 
 void call_sip_cancelled(struct call *c)

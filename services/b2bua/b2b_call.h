@@ -51,6 +51,9 @@ struct call {
 	guint ring_timer;
 	char instance[128];		/* the browser's +sip.instance */
 	guint grace_timer;		/* its WebSocket is gone */
+	struct wsip_txn *refer_txn;	/* the browser's REFER, until the SIP
+					 * side answers ours */
+	bool transferred;		/* the SIP side reported success */
 	int refs;			/* pending async requests hold one */
 	char codec_web[16], codec_sip[16];	/* for the CDR */
 	struct cdr cdr;
@@ -70,6 +73,9 @@ void call_web_flow_closed(const char *edge, const char *conn);
 void call_web_flow_back(const char *instance, const char *edge,
 			const char *conn);
 void call_web_moved(struct call *c, const struct wsip_flow *fl);
+void call_web_refer(struct call *c, struct wsip_txn *txn, const sip_t *sip);
+void call_sip_refer_answered(struct call *c, int status, const char *phrase);
+void call_sip_notify(struct call *c, const sip_t *sip);
 void call_sip_invite(nua_handle_t *nh, const sip_t *sip, const char *sdp);
 void call_sip_response(struct call *c, int status, const char *phrase,
 		       const char *sdp);
@@ -89,6 +95,7 @@ void b2b_sip_respond(struct call *c, int status, const char *phrase,
 void b2b_sip_hangup(struct call *c);
 void b2b_sip_release(struct call *c);
 void b2b_sip_info(struct call *c, const sip_t *sip);
+void b2b_sip_refer(struct call *c, const char *uri);
 
 /* b2b_web.c: the browser side over the bus, on wsip */
 int b2b_web_start(void);
@@ -105,5 +112,7 @@ void b2b_web_release(struct call *c);
 const struct wsip_flow *b2b_web_flow(const struct call *c);
 void b2b_web_set_flow(struct call *c, const struct wsip_flow *fl);
 const char *b2b_web_fork_instance(const struct b2b_fork *f);
+void b2b_web_refer_answer(struct call *c, int status, const char *phrase);
+void b2b_web_notify(struct call *c, const sip_t *sip);
 
 #endif

@@ -63,6 +63,14 @@ static void b2b_sip_cb(nua_event_t ev, int status, char const *phrase,
 				     sip->sip_payload->pl_data,
 				     sip->sip_payload->pl_len);
 		break;
+	case nua_r_refer:
+		if (c)
+			call_sip_refer_answered(c, status, phrase);
+		break;
+	case nua_i_notify:	/* the REFER's implicit subscription */
+		if (c && sip)
+			call_sip_notify(c, sip);
+		break;
 	case nua_i_state: {
 		int st = nua_callstate_init;
 		tl_gets(tags, NUTAG_CALLSTATE_REF(st), TAG_END());
@@ -97,7 +105,7 @@ int b2b_sip_start(void)
 	b2b.nua = nua_create(b2b.root, b2b_sip_cb, NULL, NUTAG_URL(url),
 			     NUTAG_MEDIA_ENABLE(0), NUTAG_AUTOANSWER(0),
 			     NUTAG_AUTOACK(1), NUTAG_ENABLEINVITE(1),
-			     NUTAG_ALLOW("INVITE, ACK, BYE, CANCEL, OPTIONS, INFO"),
+			     NUTAG_ALLOW("INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, REFER, NOTIFY"),
 			     SIPTAG_USER_AGENT_STR("rtcgate/" RTCGATE_VERSION),
 			     TAG_END());
 	if (!b2b.nua) {
@@ -158,6 +166,16 @@ void b2b_sip_info(struct call *c, const sip_t *sip)
 			sip->sip_content_type->c_type : "application/dtmf-relay"),
 		 SIPTAG_PAYLOAD_STR(body), TAG_END());
 	g_free(body);
+}
+
+/* Ask the SIP side to call uri instead of us (blind transfer). */
+void b2b_sip_refer(struct call *c, const char *uri)
+{
+	char to[ROUTE_URI_MAX + 2];
+
+	snprintf(to, sizeof(to), "<%s>", uri);
+	nua_refer(c->nh, SIPTAG_REFER_TO_STR(to),
+		  SIPTAG_REFERRED_BY_STR(c->from), TAG_END());
 }
 
 void b2b_sip_release(struct call *c)

@@ -83,11 +83,13 @@ static void b2b_web_request(struct wsip_event *ev)
 		/* DTMF (application/dtmf-relay) and the like: to the SIP side */
 		b2b_sip_info(c, ev->sip);
 		wsip_respond(ev->txn, 200, "OK", NULL, NULL);
+	} else if (c && !strcmp(ev->method, "REFER")) {
+		call_web_refer(c, ev->txn, ev->sip);
 	} else if (c && !strcmp(ev->method, "OPTIONS")) {
 		wsip_respond(ev->txn, 200, "OK", NULL, NULL);
 	} else if (!strcmp(ev->method, "OPTIONS")) {
 		wsip_respond(ev->txn, 200, "OK", "Allow: INVITE, ACK, BYE, "
-			     "CANCEL, OPTIONS, INFO\r\n", NULL);
+			     "CANCEL, OPTIONS, INFO, REFER\r\n", NULL);
 	} else {
 		/* re-INVITE, UPDATE, REFER, MESSAGE: not built yet */
 		wsip_respond(ev->txn, 501, "Not Implemented", NULL, NULL);
@@ -357,6 +359,28 @@ void b2b_web_info(struct call *c, const char *type, const char *body,
 		wsip_request(d, "INFO", NULL, body ? &b : NULL, NULL);
 }
 
+/* A NOTIFY of the SIP side's transfer progress, to the browser. */
+void b2b_web_notify(struct call *c, const sip_t *sip)
+{
+	struct wsip_dialog *d = b2b_web_dialog(c);
+	const sip_subscription_state_t *ss = sip->sip_subscription_state;
+	struct wsip_body b = { .type = "message/sipfrag" };
+	char extra[160];
+	bool over = ss && ss->ss_substate &&
+		    !strcmp(ss->ss_substate, "terminated");
+
+	if (!d || wsip_dialog_state(d) != WSIP_DLG_CONFIRMED)
+		return;
+	snprintf(extra, sizeof(extra), "Event: refer\r\n"
+		 "Subscription-State: %s\r\n", over ?
+		 "terminated;reason=noresource" : "active;expires=60");
+	if (sip->sip_payload) {
+		b.data = sip->sip_payload->pl_data;
+		b.len = sip->sip_payload->pl_len;
+	}
+	wsip_request(d, "NOTIFY", extra, b.data ? &b : NULL, NULL);
+}
+
 void b2b_web_ack(struct call *c, struct b2b_fork *f)
 {
 	wsip_ack(f->d, NULL);
@@ -383,4 +407,5 @@ void b2b_web_release(struct call *c)
 		c->wd = NULL;
 	}
 	c->itxn = NULL;
+	c->refer_txn = NULL;
 }

@@ -104,7 +104,7 @@ test.before(async () => {
   const b2bPort = await freePort();
   Object.assign(suite.env, { RTCGATE_DOMAIN: DOMAIN, RTCGATE_USERS: users, RTCGATE_NONCE_SECRET: 's' });
   const routes = path.join(suite.tmp, 'routes.conf');
-  fs.writeFileSync(routes, '# <name>-p<port>: the sipp of one test\nre:([a-z0-9]+)-p([0-9]+) sip:${1}@127.0.0.1:${2}\n');
+  fs.writeFileSync(routes, '# <name>-p<port>: the sipp of one test\nre:([a-z0-9]+)-p([0-9]+) sip:${1}@127.0.0.1:${2}\nsales sip:sales@127.0.0.1:5999\nbarred @reject:403\n');
   suite.service('registrar');
   media = suite.service('mediad', MEDIA_ENV);
   b2b = suite.service('b2bua', { RTCGATE_SIP_PORT: String(b2bPort), RTCGATE_SIP_IP: '127.0.0.1',
@@ -393,4 +393,31 @@ test('a browser reconnects through another wsgw within the grace period: the cal
   await settled();
   ws2.close();
   await suite.stop(gw2);
+});
+
+test('blind transfer: the browser REFERs, the SIP side is asked to call the target, NOTIFYs come back', async () => {
+  const ws = await registered('alice');
+  const uas = await sipp('uas_refer.xml');
+  const inv = invite('alice', uas.to('xfer'));
+  ws.send(inv.msg);
+  const ok = await until(ws, /^SIP\/2\.0 200 /);
+  ws.send(inDialog('ACK', inv, ok, 1));
+  ws.send(inDialog('REFER', inv, ok, 2).replace('Content-Length: 0', `Refer-To: <sip:barred@${DOMAIN}>\r\nContent-Length: 0`));
+  assert.equal(status(await until(ws, /^SIP\/2\.0 \d+ [\s\S]*CSeq: 2 REFER/)), 403, 'a barred target is refused here');
+  ws.send(inDialog('REFER', inv, ok, 3).replace('Content-Length: 0', `Refer-To: <sip:sales@${DOMAIN}>\r\nContent-Length: 0`));
+  assert.equal(status(await until(ws, /^SIP\/2\.0 \d+ [\s\S]*CSeq: 3 REFER/)), 202);
+  const n1 = await until(ws, /^NOTIFY /);
+  assert.match(n1, /Event: refer/);
+  assert.match(n1, /SIP\/2\.0 100 Trying/);
+  ws.send(reply(n1, 200, 'OK'));
+  const n2 = await until(ws, /^NOTIFY /);
+  assert.match(n2, /Subscription-State: terminated/);
+  assert.match(n2, /SIP\/2\.0 200 OK/);
+  ws.send(reply(n2, 200, 'OK'));
+  const bye = await until(ws, /^BYE /, 5000);
+  ws.send(reply(bye, 200, 'OK'));
+  assert.equal((await uas.exited).code, 0, 'sipp got the REFER to sales and its NOTIFYs answered');
+  await settled();
+  assert.ok(cdrs.some((c) => c.to && c.to.includes('xfer') && c.end_reason === 'transferred'));
+  ws.close();
 });
