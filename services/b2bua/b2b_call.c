@@ -28,12 +28,13 @@ static struct call *call_new(enum call_dir dir)
 	return c;
 }
 
-static void call_unref(struct call *c)
+void call_unref(struct call *c)
 {
 	if (--c->refs > 0)
 		return;
 	g_free(c->pending_sdp);
 	g_free(c->web_answer);
+	g_free(c->sip_sdp);
 	json_decref(c->cdr_bindings);
 	g_free(c);
 }
@@ -113,7 +114,7 @@ static enum cdr_end call_end_for(int status)
 
 /* ---- mediad requests ---- */
 
-static int call_media(struct call *c, const char *kind, const char *side,
+int call_media(struct call *c, const char *kind, const char *side,
 		      const char *sdp, busreq_h *cb)
 {
 	json_t *m = busmsg_new(kind);
@@ -143,7 +144,7 @@ static int call_media(struct call *c, const char *kind, const char *side,
 }
 
 /* A mediad reply: the SDP, or NULL (logged, counted) when it failed. */
-static const char *call_media_sdp(struct call *c, json_t *r, int e)
+const char *call_media_sdp(struct call *c, json_t *r, int e)
 {
 	const char *kind = r ? busmsg_kind(r) : NULL;
 

@@ -8,6 +8,10 @@
 
 enum call_dir { CALL_WEB_TO_SIP, CALL_SIP_TO_WEB };
 
+/* A re-INVITE in progress (hold, resume, ICE restart, refresh), by the
+ * side that sent it; one at a time per call (491 otherwise). */
+enum call_reinv { REINV_NONE, REINV_WEB, REINV_SIP };
+
 enum call_state {
 	CALL_NEW,		/* checking, routing, creating media */
 	CALL_PROCEEDING,	/* the far leg has the offer */
@@ -54,12 +58,21 @@ struct call {
 	struct wsip_txn *refer_txn;	/* the browser's REFER, until the SIP
 					 * side answers ours */
 	bool transferred;		/* the SIP side reported success */
+	int reinv;			/* enum call_reinv: who re-offered */
+	struct wsip_txn *reinv_txn;	/* the browser's re-INVITE */
+	char *sip_sdp;			/* our last SDP to the SIP side */
 	int refs;			/* pending async requests hold one */
 	char codec_web[16], codec_sip[16];	/* for the CDR */
 	struct cdr cdr;
 };
 
 /* b2b_call.c */
+void call_unref(struct call *c);
+/* One request to the call's media node (a reference is held until cb). */
+int call_media(struct call *c, const char *kind, const char *side,
+	       const char *sdp, busreq_h *cb);
+/* The SDP of mediad's media_sdp reply, or NULL (logged, counted). */
+const char *call_media_sdp(struct call *c, json_t *r, int e);
 void call_web_invite(struct wsip_dialog *wd, struct wsip_txn *txn,
 		     const char *edge,
 		     const char *conn, const char *src_ip, const char *from_aor,
@@ -76,6 +89,14 @@ void call_web_moved(struct call *c, const struct wsip_flow *fl);
 void call_web_refer(struct call *c, struct wsip_txn *txn, const sip_t *sip);
 void call_sip_refer_answered(struct call *c, int status, const char *phrase);
 void call_sip_notify(struct call *c, const sip_t *sip);
+
+/* b2b_reinv.c */
+void call_web_reinvite(struct call *c, struct wsip_txn *txn, const char *sdp);
+void call_web_reinvite_response(struct call *c, int status,
+				const char *phrase, const char *sdp);
+void call_sip_reinvite(struct call *c, const char *sdp);
+void call_sip_reinvite_response(struct call *c, int status,
+				const char *phrase, const char *sdp);
 void call_sip_invite(nua_handle_t *nh, const sip_t *sip, const char *sdp);
 void call_sip_response(struct call *c, int status, const char *phrase,
 		       const char *sdp);
@@ -96,6 +117,7 @@ void b2b_sip_hangup(struct call *c);
 void b2b_sip_release(struct call *c);
 void b2b_sip_info(struct call *c, const sip_t *sip);
 void b2b_sip_refer(struct call *c, const char *uri);
+void b2b_sip_reinvite(struct call *c, const char *sdp);
 
 /* b2b_web.c: the browser side over the bus, on wsip */
 int b2b_web_start(void);
@@ -114,5 +136,6 @@ void b2b_web_set_flow(struct call *c, const struct wsip_flow *fl);
 const char *b2b_web_fork_instance(const struct b2b_fork *f);
 void b2b_web_refer_answer(struct call *c, int status, const char *phrase);
 void b2b_web_notify(struct call *c, const sip_t *sip);
+int b2b_web_reinvite(struct call *c, const char *sdp);
 
 #endif

@@ -38,14 +38,20 @@ static void b2b_sip_cb(nua_event_t ev, int status, char const *phrase,
 	case nua_i_invite:
 		metrics_inc(&b2b.svc.metrics, BM_SIP_IN);
 		sdp = b2b_sip_sdp(sip);
-		call_sip_invite(nh, sip, sdp);
+		if (c)
+			call_sip_reinvite(c, sdp);
+		else
+			call_sip_invite(nh, sip, sdp);
 		g_free(sdp);
 		break;
 	case nua_r_invite:
 		if (!c)
 			break;
 		sdp = b2b_sip_sdp(sip);
-		call_sip_response(c, status, phrase, sdp);
+		if (c->reinv == REINV_WEB)
+			call_sip_reinvite_response(c, status, phrase, sdp);
+		else
+			call_sip_response(c, status, phrase, sdp);
 		g_free(sdp);
 		break;
 	case nua_i_cancel:
@@ -116,11 +122,22 @@ int b2b_sip_start(void)
 	return 0;
 }
 
+/* Keep what we last offered or answered to the SIP side: an offerless
+ * re-INVITE (a refresh) is answered with it. */
+static void b2b_sip_keep(struct call *c, const char *sdp)
+{
+	if (!sdp)
+		return;
+	g_free(c->sip_sdp);
+	c->sip_sdp = g_strdup(sdp);
+}
+
 int b2b_sip_invite(struct call *c, const char *uri, const char *sdp)
 {
 	c->nh = nua_handle(b2b.nua, c, SIPTAG_TO_STR(uri), TAG_END());
 	if (!c->nh)
 		return ENOMEM;
+	b2b_sip_keep(c, sdp);
 	nua_invite(c->nh, SIPTAG_FROM_STR(c->from), SIPTAG_CONTACT_STR(b2b.contact),
 		   SIPTAG_CONTENT_TYPE_STR("application/sdp"),
 		   SIPTAG_PAYLOAD_STR(sdp), TAG_END());
@@ -132,6 +149,7 @@ void b2b_sip_respond(struct call *c, int status, const char *phrase,
 {
 	if (!c->nh)
 		return;
+	b2b_sip_keep(c, sdp);
 	if (sdp)
 		nua_respond(c->nh, status, phrase, SIPTAG_CONTACT_STR(b2b.contact),
 			    SIPTAG_CONTENT_TYPE_STR("application/sdp"),
@@ -166,6 +184,16 @@ void b2b_sip_info(struct call *c, const sip_t *sip)
 			sip->sip_content_type->c_type : "application/dtmf-relay"),
 		 SIPTAG_PAYLOAD_STR(body), TAG_END());
 	g_free(body);
+}
+
+/* A re-INVITE on the SIP leg with mediad's offer; NUA ACKs its 2xx. */
+void b2b_sip_reinvite(struct call *c, const char *sdp)
+{
+	if (!c->nh)
+		return;
+	b2b_sip_keep(c, sdp);
+	nua_invite(c->nh, SIPTAG_CONTENT_TYPE_STR("application/sdp"),
+		   SIPTAG_PAYLOAD_STR(sdp), TAG_END());
 }
 
 /* Ask the SIP side to call uri instead of us (blind transfer). */

@@ -83,17 +83,43 @@ static void b2b_web_request(struct wsip_event *ev)
 		/* DTMF (application/dtmf-relay) and the like: to the SIP side */
 		b2b_sip_info(c, ev->sip);
 		wsip_respond(ev->txn, 200, "OK", NULL, NULL);
+	} else if (c && (!strcmp(ev->method, "INVITE") ||
+			 !strcmp(ev->method, "UPDATE"))) {
+		char *sdp = b2b_web_sdp(ev->sip);
+		if (!sdp && !strcmp(ev->method, "UPDATE"))	/* a refresh */
+			wsip_respond(ev->txn, 200, "OK", NULL, NULL);
+		else
+			call_web_reinvite(c, ev->txn, sdp);
+		g_free(sdp);
 	} else if (c && !strcmp(ev->method, "REFER")) {
 		call_web_refer(c, ev->txn, ev->sip);
 	} else if (c && !strcmp(ev->method, "OPTIONS")) {
 		wsip_respond(ev->txn, 200, "OK", NULL, NULL);
 	} else if (!strcmp(ev->method, "OPTIONS")) {
 		wsip_respond(ev->txn, 200, "OK", "Allow: INVITE, ACK, BYE, "
-			     "CANCEL, OPTIONS, INFO, REFER\r\n", NULL);
+			     "CANCEL, OPTIONS, INFO, REFER, UPDATE\r\n", NULL);
 	} else {
 		/* re-INVITE, UPDATE, REFER, MESSAGE: not built yet */
 		wsip_respond(ev->txn, 501, "Not Implemented", NULL, NULL);
 	}
+}
+
+/* The arg of our re-INVITEs to browsers, to tell their answers apart. */
+static char b2b_web_reinv_arg;
+
+static void b2b_web_reinvite_answered(struct wsip_event *ev)
+{
+	struct call *c = b2b_web_call_of(ev->dlg);
+	char *sdp = b2b_web_sdp(ev->sip);
+
+	if (ev->need_ack)
+		wsip_ack(ev->dlg, NULL);
+	if (c)
+		call_web_reinvite_response(c, ev->status, ev->sip &&
+					   ev->sip->sip_status ?
+					   ev->sip->sip_status->st_phrase : "",
+					   sdp);
+	g_free(sdp);
 }
 
 static void b2b_web_response(struct wsip_event *ev)
@@ -102,6 +128,10 @@ static void b2b_web_response(struct wsip_event *ev)
 			     wsip_dialog_arg(ev->dlg) : NULL;
 	char *sdp;
 
+	if (ev->arg == &b2b_web_reinv_arg && !strcmp(ev->method, "INVITE")) {
+		b2b_web_reinvite_answered(ev);
+		return;
+	}
 	if (!f || strcmp(ev->method, "INVITE"))
 		return;		/* BYE/CANCEL answers: nothing to do */
 	if (f->c->winner && f->c->winner != f && ev->need_ack) {
@@ -166,32 +196,64 @@ static void b2b_web_follow(const struct wsip_event *ev,
 		call_web_moved(c, fl);
 }
 
+/* The frame and flow of a bus envelope; bad ones are counted. */
+static int b2b_web_frame(const json_t *env, struct wsip_flow *fl,
+			 struct sipframe **f)
+{
+	const char *text = busmsg_str(env, "sip");
+	char why[96];
+
+	*f = NULL;
+	if (!text || wsip_flow_set(fl, busmsg_str(env, "edge"),
+				   busmsg_str(env, "conn")) ||
+	    sipframe_parse(text, strlen(text), f, why, sizeof(why)) !=
+	    SIPFRAME_OK) {
+		metrics_inc(&b2b.svc.metrics, BM_WEB_BAD);
+		sipframe_free(*f);
+		*f = NULL;
+		return EBADMSG;
+	}
+	metrics_inc(&b2b.svc.metrics, BM_WEB_IN);
+	return 0;
+}
+
+static void b2b_web_handle(struct sipframe *f, const struct wsip_flow *fl,
+			   const json_t *env)
+{
+	struct wsip_event ev;
+
+	if (!wsip_recv(b2b_wsip, f, fl, &ev)) {
+		b2b_web_follow(&ev, fl);
+		b2b_web_event(&ev, env);
+	} else {
+		LOG_DEBUG("web", "refused: %s", ev.why ? ev.why : "?");
+	}
+}
+
 /* On the loop: one SIP message from a browser. */
 static void b2b_web_on_msg(void *data, void *arg)
 {
 	json_t *env = data;
-	const char *text = busmsg_str(env, "sip");
 	struct wsip_flow fl;
-	struct wsip_event ev;
-	struct sipframe *f = NULL;
-	char why[96];
+	struct sipframe *f;
 
-	if (!text || wsip_flow_set(&fl, busmsg_str(env, "edge"),
-				   busmsg_str(env, "conn")) ||
-	    sipframe_parse(text, strlen(text), &f, why, sizeof(why)) !=
-	    SIPFRAME_OK) {
-		metrics_inc(&b2b.svc.metrics, BM_WEB_BAD);
-		sipframe_free(f);
-		json_decref(env);
-		return;
-	}
-	metrics_inc(&b2b.svc.metrics, BM_WEB_IN);
-	if (!wsip_recv(b2b_wsip, f, &fl, &ev)) {
-		b2b_web_follow(&ev, &fl);
-		b2b_web_event(&ev, env);
-	}
-	else
-		LOG_DEBUG("web", "refused: %s", ev.why ? ev.why : "?");
+	if (!b2b_web_frame(env, &fl, &f))
+		b2b_web_handle(f, &fl, env);
+	sipframe_free(f);
+	json_decref(env);
+}
+
+/* A CANCEL that names no owner reaches every b2bua (rtcgate.sip.cancel):
+ * the one that has its INVITE answers, the others stay silent. */
+static void b2b_web_on_cancel(void *data, void *arg)
+{
+	json_t *env = data;
+	struct wsip_flow fl;
+	struct sipframe *f;
+
+	if (!b2b_web_frame(env, &fl, &f) &&
+	    wsip_cancel_known(b2b_wsip, f, &fl))
+		b2b_web_handle(f, &fl, env);
 	sipframe_free(f);
 	json_decref(env);
 }
@@ -199,6 +261,11 @@ static void b2b_web_on_msg(void *data, void *arg)
 static void b2b_web_heard(struct bus *b, natsMsg *msg, void *arg)
 {
 	b2b_bus_to_loop(msg, "sip", b2b_web_on_msg);
+}
+
+static void b2b_web_heard_cancel(struct bus *b, natsMsg *msg, void *arg)
+{
+	b2b_bus_to_loop(msg, "sip", b2b_web_on_cancel);
 }
 
 static gboolean b2b_web_tick(gpointer arg)
@@ -230,6 +297,9 @@ int b2b_web_start(void)
 			  b2b_web_heard, NULL);
 	if (!e)
 		e = bus_subscribe(b2b.svc.bus, subj, NULL, b2b_web_heard, NULL);
+	if (!e)
+		e = bus_subscribe(b2b.svc.bus, "rtcgate.sip.cancel", NULL,
+				  b2b_web_heard_cancel, NULL);
 	t = g_timeout_source_new(200);
 	g_source_set_callback(t, b2b_web_tick, NULL, NULL);
 	g_source_attach(t, b2b.loop.ctx);
@@ -379,6 +449,18 @@ void b2b_web_notify(struct call *c, const sip_t *sip)
 		b.len = sip->sip_payload->pl_len;
 	}
 	wsip_request(d, "NOTIFY", extra, b.data ? &b : NULL, NULL);
+}
+
+/* mediad's re-offer (hold, resume from the SIP side) to the browser. */
+int b2b_web_reinvite(struct call *c, const char *sdp)
+{
+	struct wsip_dialog *d = b2b_web_dialog(c);
+	struct wsip_body b;
+
+	if (!d || wsip_dialog_state(d) != WSIP_DLG_CONFIRMED || c->grace_timer)
+		return ENOTCONN;
+	return wsip_request(d, "INVITE", NULL, b2b_web_body(&b, sdp),
+			    &b2b_web_reinv_arg);
 }
 
 void b2b_web_ack(struct call *c, struct b2b_fork *f)

@@ -159,6 +159,12 @@ struct wsip_event {
 int wsip_recv(struct wsip *w, struct sipframe *f, const struct wsip_flow *fl,
 	      struct wsip_event *ev);
 
+/* Is f a CANCEL for an INVITE this layer received on fl?  With several
+ * b2buas a browser's CANCEL (which names no owner) reaches all of them;
+ * only the one that knows the INVITE may answer it. */
+int wsip_cancel_known(struct wsip *w, struct sipframe *f,
+		      const struct wsip_flow *fl);
+
 /* Timeouts due by now: returns 1 with one event, 0 when none is left.
  * Call it until it returns 0, every few hundred ms. */
 int wsip_tick(struct wsip *w, struct wsip_event *ev);

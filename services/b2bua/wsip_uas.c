@@ -303,19 +303,40 @@ static int wsip_cancel_matches(const struct wsip_txn *t, const sip_t *sip)
 	       !strcmp(inv->sip_from->a_tag, sip->sip_from->a_tag);
 }
 
+/* The INVITE server transaction a CANCEL is for, or NULL. */
+static struct wsip_txn *wsip_cancel_txn(struct wsip *w, const sip_t *sip,
+					const struct wsip_flow *fl)
+{
+	char key[WSIP_SKEY_MAX];
+	struct wsip_txn *t = NULL;
+
+	if (sip->sip_via && sip->sip_via->v_branch &&
+	    !wsip_skey(key, sizeof(key), fl, sip, "INVITE"))
+		t = g_hash_table_lookup(w->servers, key);
+	return t && wsip_cancel_matches(t, sip) ? t : NULL;
+}
+
+int wsip_cancel_known(struct wsip *w, struct sipframe *f,
+		      const struct wsip_flow *fl)
+{
+	const sip_t *sip = sipframe_sip(f);
+
+	return sip && sip->sip_request && sip->sip_cseq && sip->sip_call_id &&
+	       sip->sip_from && sip->sip_from->a_tag &&
+	       sip->sip_request->rq_method == sip_method_cancel &&
+	       wsip_cancel_txn(w, sip, fl) != NULL;
+}
+
 /* CANCEL (9.2): 200 for the CANCEL with the dialog's To-tag, and, when
  * the INVITE is still pending, 487 for it. */
 static int wsip_uas_cancel(struct wsip *w, struct sipframe *f,
 			   const sip_t *sip, const struct wsip_flow *fl,
 			   struct wsip_event *ev)
 {
-	char key[WSIP_SKEY_MAX];
-	struct wsip_txn *t = NULL;
+	struct wsip_txn *t = wsip_cancel_txn(w, sip, fl);
 	struct wsip_resp ok = { .status = 200 };
 
-	if (!wsip_skey(key, sizeof(key), fl, sip, "INVITE"))
-		t = g_hash_table_lookup(w->servers, key);
-	if (!t || !wsip_cancel_matches(t, sip))
+	if (!t)
 		return wsip_uas_refuse(w, f, fl, ev, 481,
 				       "Call/Transaction Does Not Exist",
 				       ENOENT);

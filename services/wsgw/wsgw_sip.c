@@ -71,6 +71,11 @@ static int wsgw_sip_subject(struct sipframe *f, char *subj, size_t len)
 	}
 	if (!sipframe_is_request(f))
 		return ENOENT;
+	if (!strcmp(sipframe_method(f), "CANCEL")) {
+		/* names no owner: every b2bua hears it, the INVITE's answers */
+		snprintf(subj, len, "rtcgate.sip.cancel");
+		return 0;
+	}
 	snprintf(subj, len, "rtcgate.sip.%s",
 		 !strcmp(sipframe_method(f), "REGISTER") ? "registrar" : "b2bua");
 	return 0;

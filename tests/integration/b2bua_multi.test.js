@@ -1,0 +1,67 @@
+// Two b2bua instances side by side: new calls are shared through the queue
+// group, and a browser's CANCEL (which names no owner) reaches the instance
+// that has the INVITE: it answers 200 and 487, the other stays silent.
+'use strict';
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const path = require('node:path');
+const { Suite, wsClient, waitFor, sleep, freePort } = require('../lib/harness');
+const { register, status } = require('../lib/digest');
+const { DOMAIN, invite, hdr, until, sipp } = require('../lib/websip');
+
+const suite = new Suite('b2bua-multi');
+let gw; const b2bs = [];
+
+test.before(async () => {
+  await suite.startNats();
+  const users = path.join(suite.tmp, 'users.conf');
+  fs.writeFileSync(users, 'alice alice-secret\n');
+  const routes = path.join(suite.tmp, 'routes.conf');
+  fs.writeFileSync(routes, 're:([a-z0-9]+)-p([0-9]+) sip:${1}@127.0.0.1:${2}\n');
+  Object.assign(suite.env, { RTCGATE_DOMAIN: DOMAIN, RTCGATE_USERS: users, RTCGATE_ROUTES: routes });
+  suite.service('registrar');
+  suite.service('mediad', { RTCGATE_MEDIA_IP: '127.0.0.1', RTCGATE_MEDIA_PORTS: '35000-35099',
+    RTCGATE_MEDIA_HEARTBEAT_MS: '200' });
+  for (let i = 0; i < 2; i++) {
+    b2bs.push(suite.service('b2bua', { RTCGATE_SIP_PORT: String(await freePort()), RTCGATE_SIP_IP: '127.0.0.1' }));
+  }
+  gw = await suite.wsgw();
+  for (const b of b2bs) await waitFor(() => suite.health('b2bua', b.id), 5000, 'b2bua');
+  await sleep(500); // heartbeats reach both
+});
+
+test.after(() => suite.close());
+
+test('a CANCEL reaches the instance that has the INVITE, whichever it is', async () => {
+  const ws = await wsClient(gw.url);
+  assert.equal((await register(ws, { user: 'alice', pass: 'alice-secret' })).status, 200);
+  const seen = [];
+  ws.on('message', (d) => seen.push(d.toString()));
+  const owners = new Set(); const callIds = [];
+  for (let i = 0; i < 20 && owners.size < 2; i++) {
+    const uas = await sipp(suite, 'uas_cancel.xml');
+    const inv = invite('alice', uas.to('ring'));
+    ws.send(inv.msg);
+    callIds.push(inv.callId);
+    const ringing = await until(ws, /^SIP\/2\.0 180 /, 8000);
+    owners.add(/rtcgate-owner=([^;>\s]+)/.exec(hdr(ringing, 'Contact'))[1]);
+    ws.send(`CANCEL sip:${inv.to}@${DOMAIN} SIP/2.0\r\nVia: SIP/2.0/WSS b.invalid;branch=${inv.branch}\r\n`
+      + `Max-Forwards: 70\r\nTo: <sip:${inv.to}@${DOMAIN}>\r\nFrom: <sip:alice@${DOMAIN}>;tag=${inv.fromTag}\r\n`
+      + `Call-ID: ${inv.callId}\r\nCSeq: 1 CANCEL\r\nContent-Length: 0\r\n\r\n`);
+    const c = await until(ws, /^SIP\/2\.0 \d+ [\s\S]*CSeq: 1 CANCEL/);
+    assert.equal(status(c), 200, `call ${i}: the CANCEL is answered by its owner`);
+    assert.equal(status(await until(ws, /^SIP\/2\.0 [3-6]\d\d [\s\S]*CSeq: 1 INVITE/)), 487);
+    assert.equal((await uas.exited).code, 0, 'the SIP side was cancelled');
+  }
+  assert.equal(owners.size, 2, `both instances took calls: ${[...owners]}`);
+  await sleep(500);
+  for (const id of callIds) {
+    const answers = seen.filter((f) => f.includes(`Call-ID: ${id}`) && /^SIP\/2\.0 /.test(f) && /CSeq: 1 CANCEL/.test(f));
+    assert.equal(answers.length, 1, `exactly one answer to the CANCEL of ${id}`);
+  }
+  for (const b of b2bs) {
+    await waitFor(async () => (await suite.health('b2bua', b.id)).counters.calls_active === 0, 5000, 'no calls left');
+  }
+  ws.close();
+});
