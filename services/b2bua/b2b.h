@@ -27,6 +27,7 @@ struct b2b_cfg {
 	long max_calls;
 	long ring_timeout_s;
 	long flow_grace_s;
+	long session_timer_s;
 	char *domain;
 	char *cdr_path;
 	long media_timeout_ms;	/* one bus request to mediad */

@@ -26,6 +26,9 @@ const struct cfg_row b2b_cfg_rows[] = {
 	  B(ring_timeout_s), "seconds a browser may ring before 408" },
 	{ "RTCGATE_FLOW_GRACE", CFG_INT, "30", 0, 3600, NULL, B(flow_grace_s),
 	  "seconds a call waits for a browser whose WebSocket dropped" },
+	{ "RTCGATE_SESSION_TIMER", CFG_INT, "1800", 0, 86400, NULL,
+	  B(session_timer_s), "SIP-side session timer, seconds (RFC 4028; "
+	  "0: off, else at least 90)" },
 	{ "RTCGATE_DOMAIN", CFG_STR, NULL, 0, 0, NULL, B(domain),
 	  "SIP domain of browser users (default: the host name)" },
 	{ "RTCGATE_CDR_FILE", CFG_STR, NULL, 0, 0, NULL, B(cdr_path),

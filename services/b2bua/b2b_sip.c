@@ -111,7 +111,15 @@ int b2b_sip_start(void)
 	b2b.nua = nua_create(b2b.root, b2b_sip_cb, NULL, NUTAG_URL(url),
 			     NUTAG_MEDIA_ENABLE(0), NUTAG_AUTOANSWER(0),
 			     NUTAG_AUTOACK(1), NUTAG_ENABLEINVITE(1),
-			     NUTAG_ALLOW("INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, REFER, NOTIFY"),
+			     NUTAG_ALLOW("INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, "
+					 "REFER, NOTIFY, UPDATE"),
+			     /* RFC 4028: the peer refreshes when it can; when
+			      * we must, UPDATE without SDP keeps mediad out of
+			      * it.  A session that expires ends both legs. */
+			     NUTAG_SESSION_TIMER((unsigned)b2b.cfg.session_timer_s),
+			     NUTAG_MIN_SE(90),
+			     NUTAG_SESSION_REFRESHER(nua_remote_refresher),
+			     NUTAG_UPDATE_REFRESH(1),
 			     SIPTAG_USER_AGENT_STR("rtcgate/" RTCGATE_VERSION),
 			     TAG_END());
 	if (!b2b.nua) {

@@ -59,6 +59,12 @@ static int b2b_load_policy(void)
 		gethostname(host, sizeof(host) - 1);
 		b2b.cfg.domain = strdup(host);
 	}
+	if (b2b.cfg.session_timer_s && b2b.cfg.session_timer_s < 90) {
+		LOG_ERROR("cfg", "RTCGATE_SESSION_TIMER: 0 (off) or at least 90 "
+			  "seconds (RFC 4028 Min-SE), not %ld",
+			  b2b.cfg.session_timer_s);
+		return EINVAL;
+	}
 	if (b2b.cfg.outbound &&
 	    route_template_check(b2b.cfg.outbound, err, sizeof(err))) {
 		LOG_ERROR("cfg", "RTCGATE_SIP_OUTBOUND: %s", err);

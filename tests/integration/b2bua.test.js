@@ -351,3 +351,19 @@ test('blind transfer: the browser REFERs, the SIP side is asked to call the targ
   ws.close();
 });
 
+test('session timers on the SIP side (RFC 4028): the caller refreshes, by UPDATE, without the browser', async () => {
+  const ws = await registered('bob');
+  const seen = [];
+  ws.on('message', (d) => seen.push(d.toString()));
+  const call = await uac('bob', 'uac_timer.xml');
+  const inv = await until(ws, /^INVITE /, 8000);
+  ws.send(reply(inv, 200, 'OK', { tag: 'st', body: webSdp('active', '0'),
+    extra: 'Contact: <sip:bob@b.invalid;transport=ws>\r\n' }));
+  await until(ws, /^ACK /);
+  const bye = await until(ws, /^BYE /, 5000);
+  assert.ok(!seen.some((f) => /^(UPDATE|INVITE) [\s\S]*CSeq: 2 /.test(f)), 'the refresh stays on the SIP side');
+  ws.send(reply(bye, 200, 'OK'));
+  assert.equal((await call.exited).code, 0, 'sipp saw Session-Expires: 90;refresher=uac in 200 and its UPDATE answered');
+  await settled();
+  ws.close();
+});
