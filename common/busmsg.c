@@ -30,6 +30,8 @@ static const struct busmsg_schema busmsg_schemas[] = {
 		      { "version", JSON_STRING }, { "uptime_s", JSON_INTEGER },
 		      { "counters", JSON_OBJECT } } },
 	{ "lookup", { { "aor", JSON_STRING } } },
+	{ "auth_check", { { "sip", JSON_STRING } } },
+	{ "auth_result", { { "status", JSON_INTEGER } } },
 	{ "bindings", { { "aor", JSON_STRING }, { "bindings", JSON_ARRAY } } },
 	{ "reg_event", { { "event", JSON_STRING }, { "aor", JSON_STRING } } },
 	{ "media_create", { { "side", JSON_STRING }, { "sdp", JSON_STRING } } },

@@ -35,6 +35,7 @@ void call_unref(struct call *c)
 	g_free(c->pending_sdp);
 	g_free(c->web_answer);
 	g_free(c->sip_sdp);
+	g_free(c->invite_text);
 	json_decref(c->cdr_bindings);
 	g_free(c);
 }
@@ -337,6 +338,53 @@ static void call_w2s_target_looked_up(json_t *r, int e, void *arg)
 	call_unref(c);
 }
 
+static void call_w2s_route(struct call *c, bool registered);
+
+/* The registrar's verdict on the INVITE's Proxy-Authorization. */
+static void call_w2s_authed(json_t *r, int e, void *arg)
+{
+	struct call *c = arg;
+	int st = r ? (int)json_integer_value(json_object_get(r, "status")) : 0;
+	const char *hdrs = r ? busmsg_str(r, "headers") : NULL;
+
+	if (c->state != CALL_ENDED) {
+		if (st == 200) {
+			LOG_INFO("call", "%s: caller authenticated", c->id);
+			call_w2s_route(c, true);
+		} else {
+			if (st < 400 || st > 699)	/* no verdict */
+				st = 503;
+			b2b_web_respond(c, st, r && busmsg_str(r, "phrase") ?
+					busmsg_str(r, "phrase") : "Service "
+					"Unavailable", NULL, st == 503 ?
+					"Retry-After: 5\r\n" : hdrs);
+			call_end(c, CDR_END_REJECTED, st);
+		}
+	}
+	call_unref(c);
+}
+
+/* A caller that is not registered on its flow may still prove who it is
+ * with a digest answer (RFC 3261 22.3): the registrar, which holds the
+ * users and the nonces, checks it or makes the 407 challenge. */
+static int call_w2s_authenticate(struct call *c)
+{
+	json_t *m = busmsg_new("auth_check");
+	int e;
+
+	json_object_set_new(m, "sip", json_string(c->invite_text));
+	json_object_set_new(m, "src_ip", json_string(c->src_ip));
+	g_free(c->invite_text);
+	c->invite_text = NULL;	/* asked once */
+	c->refs++;
+	e = busreq_send(b2b.req, "rtcgate.registrar.auth", m, 2000,
+			call_w2s_authed, c);
+	if (e)
+		c->refs--;
+	json_decref(m);
+	return e;
+}
+
 static void call_w2s_route(struct call *c, bool registered)
 {
 	struct route_result rr;
@@ -344,6 +392,10 @@ static void call_w2s_route(struct call *c, bool registered)
 	char aor[ROUTE_USER_MAX + 300];
 	json_t *m;
 
+	if (st == 403 && c->invite_text && !call_w2s_authenticate(c))
+		return;
+	g_free(c->invite_text);
+	c->invite_text = NULL;
 	if (st) {
 		b2b_web_respond(c, st, st == 403 ? "Forbidden" :
 				"Too Many Requests", NULL, st == 429 ?
@@ -402,34 +454,34 @@ static void call_w2s_looked_up(json_t *r, int e, void *arg)
 	call_unref(c);
 }
 
-void call_web_invite(struct wsip_dialog *wd, struct wsip_txn *txn,
-		     const char *edge,
-		     const char *conn, const char *src_ip, const char *from_aor,
-		     const char *user, const char *sdp)
+void call_web_invite(const struct call_web_in *in)
 {
+	const char *from_aor = in->from_aor, *sdp = in->sdp;
 	struct call *c;
 	json_t *m;
 
 	if (g_hash_table_size(b2b.calls) >= (guint)b2b.cfg.max_calls) {
 		c = call_new(CALL_WEB_TO_SIP);
-		c->wd = wd;
-		c->itxn = txn;
+		c->wd = in->wd;
+		c->itxn = in->txn;
 		b2b_web_respond(c, 503, "Service Unavailable", NULL,
 				"Retry-After: 5\r\n");
 		call_end(c, CDR_END_REJECTED, 503);
 		return;
 	}
 	c = call_new(CALL_WEB_TO_SIP);
-	c->wd = wd;
-	c->itxn = txn;
-	wsip_dialog_set_arg(wd, c);
-	snprintf(c->edge, sizeof(c->edge), "%s", edge);
-	snprintf(c->conn, sizeof(c->conn), "%s", conn);
-	snprintf(c->src_ip, sizeof(c->src_ip), "%s", src_ip);
+	c->wd = in->wd;
+	c->itxn = in->txn;
+	wsip_dialog_set_arg(in->wd, c);
+	snprintf(c->edge, sizeof(c->edge), "%s", in->edge);
+	snprintf(c->conn, sizeof(c->conn), "%s", in->conn);
+	snprintf(c->src_ip, sizeof(c->src_ip), "%s", in->src_ip);
 	snprintf(c->from, sizeof(c->from), "<sip:%s>", from_aor);
-	snprintf(c->user, sizeof(c->user), "%s", user);
+	snprintf(c->user, sizeof(c->user), "%s", in->user);
 	c->pending_sdp = g_strdup(sdp);
-	LOG_INFO("call", "%s: %s -> %s from %s", c->id, from_aor, user, src_ip);
+	c->invite_text = g_strdup(in->text);
+	LOG_INFO("call", "%s: %s -> %s from %s", c->id, from_aor, in->user,
+		 in->src_ip);
 	b2b_web_respond(c, 100, "Trying", NULL, NULL);
 	if (!sdp) {
 		b2b_web_respond(c, 488, "Not Acceptable Here", NULL, NULL);

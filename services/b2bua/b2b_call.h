@@ -61,6 +61,8 @@ struct call {
 	int reinv;			/* enum call_reinv: who re-offered */
 	struct wsip_txn *reinv_txn;	/* the browser's re-INVITE */
 	char *sip_sdp;			/* our last SDP to the SIP side */
+	char *invite_text;		/* the browser's INVITE, until it is
+					 * authorised */
 	int refs;			/* pending async requests hold one */
 	char codec_web[16], codec_sip[16];	/* for the CDR */
 	struct cdr cdr;
@@ -73,10 +75,17 @@ int call_media(struct call *c, const char *kind, const char *side,
 	       const char *sdp, busreq_h *cb);
 /* The SDP of mediad's media_sdp reply, or NULL (logged, counted). */
 const char *call_media_sdp(struct call *c, json_t *r, int e);
-void call_web_invite(struct wsip_dialog *wd, struct wsip_txn *txn,
-		     const char *edge,
-		     const char *conn, const char *src_ip, const char *from_aor,
-		     const char *user, const char *sdp);
+/* A new INVITE from a browser (everything lent for the call). */
+struct call_web_in {
+	struct wsip_dialog *wd;
+	struct wsip_txn *txn;
+	const char *edge, *conn, *src_ip;
+	const char *from_aor;	/* user@host of From */
+	const char *user;	/* dialled: the Request-URI's user */
+	const char *sdp;	/* the offer, or NULL */
+	const char *text;	/* the whole INVITE, for a digest check */
+};
+void call_web_invite(const struct call_web_in *in);
 void call_web_ack(struct call *c);
 void call_web_bye(struct call *c);
 void call_web_cancelled(struct call *c);

@@ -66,9 +66,12 @@ static void b2b_web_invite_in(struct wsip_event *ev, const json_t *env)
 
 	snprintf(aor, sizeof(aor), "%s@%s", from->url_user ? from->url_user : "",
 		 from->url_host ? from->url_host : "");
-	call_web_invite(ev->dlg, ev->txn, busmsg_str(env, "edge"),
-			busmsg_str(env, "conn"), busmsg_str(env, "src_ip"), aor,
-			ru->url_user ? ru->url_user : "", sdp);
+	call_web_invite(&(struct call_web_in){
+		.wd = ev->dlg, .txn = ev->txn, .edge = busmsg_str(env, "edge"),
+		.conn = busmsg_str(env, "conn"),
+		.src_ip = busmsg_str(env, "src_ip"), .from_aor = aor,
+		.user = ru->url_user ? ru->url_user : "", .sdp = sdp,
+		.text = busmsg_str(env, "sip") });
 	g_free(sdp);
 }
 

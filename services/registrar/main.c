@@ -91,6 +91,22 @@ static void reg_on_lookup(struct bus *b, natsMsg *msg, void *arg)
 	json_decref(m);
 }
 
+/* A b2bua asks whether a browser's INVITE carries valid credentials. */
+static void reg_on_auth(struct bus *b, natsMsg *msg, void *arg)
+{
+	json_t *m = reg_decode(msg, "auth_check");
+	json_t *r;
+
+	if (!m)
+		return;
+	r = reg_sip_auth_check(&reg, m);
+	if (!r)
+		r = busmsg_error(EINVAL, "auth_check: not a sane INVITE");
+	bus_reply(b, msg, r);
+	json_decref(r);
+	json_decref(m);
+}
+
 static gpointer reg_sweeper(gpointer arg)
 {
 	for (long t = 0; !reg_stopping; t++) {
@@ -123,6 +139,9 @@ static int reg_subscribe(void)
 	if (!e)
 		e = bus_subscribe(reg.svc.bus, "rtcgate.registrar.lookup",
 				  "registrar", reg_on_lookup, NULL);
+	if (!e)
+		e = bus_subscribe(reg.svc.bus, "rtcgate.registrar.auth",
+				  "registrar", reg_on_auth, NULL);
 	return e;
 }
 

@@ -79,6 +79,9 @@ void reg_guard_sweep(struct reg_guard *g, int64_t now, int64_t max_age_s);
 
 /* reg_sip.c: one REGISTER (envelope already validated). */
 void reg_sip_handle(struct reg *r, const json_t *env);
+/* auth_check (a browser's INVITE, sip and src_ip): auth_result, or NULL
+ * for a message that is not a sane INVITE. */
+json_t *reg_sip_auth_check(struct reg *r, const json_t *req);
 
 /* reg_flow.c: bindings of a closed WebSocket flow, lookups, the sweep. */
 void reg_flow_closed(struct reg *r, const char *edge, const char *conn);

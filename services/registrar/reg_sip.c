@@ -31,6 +31,10 @@ struct reg_req {
 	const char *edge, *conn, *src_ip;
 	char aor[REG_FIELD_MAX * 2 + 2], user[REG_FIELD_MAX];
 	int64_t now;
+	const char *method;	/* what the digest covers */
+	int proxy;		/* a call's INVITE: 407, Proxy-Authenticate */
+	json_t *verdict;	/* NULL: answer over the WebSocket; else the
+				 * answer goes here (auth_check) */
 };
 
 static void reg_sip_send(struct reg_req *q, int status, const char *phrase,
@@ -38,9 +42,17 @@ static void reg_sip_send(struct reg_req *q, int status, const char *phrase,
 {
 	char subj[128];
 	size_t len;
-	char *text = sipframe_response(q->f, status, phrase, extra, &len);
+	char *text;
 	json_t *m;
 
+	if (q->verdict) {	/* the b2bua answers its INVITE itself */
+		json_object_set_new(q->verdict, "status", json_integer(status));
+		json_object_set_new(q->verdict, "phrase", json_string(phrase));
+		json_object_set_new(q->verdict, "headers",
+				    json_string(extra ? extra : ""));
+		return;
+	}
+	text = sipframe_response(q->f, status, phrase, extra, &len);
 	if (!text)
 		return;
 	m = busmsg_new("send");
@@ -78,21 +90,26 @@ static void reg_sip_challenge(struct reg_req *q, int stale)
 		if (known && !reg_cred_allows(&c, (enum reg_alg)alg, q->r->domain))
 			continue;
 		reg_nonce_make(q->r->secret, q->r->domain, (uint64_t)q->now, nonce);
-		g_string_append_printf(h, "WWW-Authenticate: Digest realm=\"%s\", "
+		g_string_append_printf(h, "%s: Digest realm=\"%s\", "
 				       "nonce=\"%s\", qop=\"auth\", algorithm=%s%s\r\n",
-				       q->r->domain, nonce,
+				       q->proxy ? "Proxy-Authenticate" :
+				       "WWW-Authenticate", q->r->domain, nonce,
 				       reg_alg_name((enum reg_alg)alg),
 				       stale ? ", stale=true" : "");
 	}
 	metrics_inc(&q->r->svc.metrics, RM_CHALLENGES);
-	reg_sip_send(q, 401, "Unauthorized", h->str);
+	if (q->proxy)
+		reg_sip_send(q, 407, "Proxy Authentication Required", h->str);
+	else
+		reg_sip_send(q, 401, "Unauthorized", h->str);
 	g_string_free(h, TRUE);
 }
 
 /* The Digest credentials for our realm, or NULL. */
 static const msg_auth_t *reg_sip_creds(struct reg_req *q, auth_response_t *ar)
 {
-	for (const msg_auth_t *au = q->sip->sip_authorization; au;
+	for (const msg_auth_t *au = q->proxy ? q->sip->sip_proxy_authorization :
+				    q->sip->sip_authorization; au;
 	     au = au->au_next) {
 		if (strcasecmp(au->au_scheme, "Digest"))
 			continue;
@@ -146,7 +163,7 @@ static int reg_sip_verify(struct reg_req *q, const auth_response_t *ar,
 	    reg_ha1(&c, alg, q->user, q->r->domain, ha1))
 		return EPERM;
 	reg_digest_response(alg, ha1, ar->ar_nonce, ar->ar_nc, ar->ar_cnonce,
-			    ar->ar_qop, "REGISTER", ar->ar_uri, want);
+			    ar->ar_qop, q->method, ar->ar_uri, want);
 	explicit_bzero(ha1, sizeof(ha1));
 	return reg_hex_equal(want, ar->ar_response) ? 0 : EPERM;
 }
@@ -400,7 +417,7 @@ static void reg_sip_store(struct reg_req *q, struct reg_apply *a)
 
 void reg_sip_handle(struct reg *r, const json_t *env)
 {
-	struct reg_req q = { .r = r, .now = reg_now() };
+	struct reg_req q = { .r = r, .now = reg_now(), .method = "REGISTER" };
 	struct reg_apply *a;
 	const char *text = busmsg_str(env, "sip");
 	char why[96];
@@ -440,4 +457,44 @@ void reg_sip_handle(struct reg *r, const json_t *env)
 	free(a);
 	log_set_context(NULL);
 	sipframe_free(q.f);
+}
+
+/* A browser's INVITE that the b2bua could not authorise otherwise (the
+ * caller is not registered on its flow): check its Proxy-Authorization as
+ * for REGISTER (same users, nonces, replay and lockout rules) against the
+ * From user.  The verdict: status 200 and the user, or the status and
+ * headers (Proxy-Authenticate challenges) for the b2bua to answer with. */
+json_t *reg_sip_auth_check(struct reg *r, const json_t *req)
+{
+	struct reg_req q = { .r = r, .now = reg_now(), .method = "INVITE",
+			     .proxy = 1 };
+	const char *text = busmsg_str(req, "sip");
+	const url_t *u;
+	char why[96];
+
+	q.src_ip = busmsg_str(req, "src_ip") ? busmsg_str(req, "src_ip") : "?";
+	if (!text || sipframe_parse(text, strlen(text), &q.f, why,
+				    sizeof(why)) != SIPFRAME_OK ||
+	    !sipframe_is_request(q.f) || strcmp(sipframe_method(q.f), "INVITE")) {
+		metrics_inc(&r->svc.metrics, RM_BUS_BAD);
+		sipframe_free(q.f);
+		return NULL;
+	}
+	q.sip = sipframe_sip(q.f);
+	q.home = msg_home(sipframe_msg(q.f));
+	q.verdict = busmsg_new("auth_result");
+	u = q.sip->sip_from->a_url;
+	if (!u->url_user || !*u->url_user || strlen(u->url_user) >= REG_FIELD_MAX ||
+	    !u->url_host || strcasecmp(u->url_host, r->domain)) {
+		reg_sip_reject(&q, RM_BAD_REQ, 403, "Caller Not Served Here");
+	} else {
+		snprintf(q.user, sizeof(q.user), "%s", u->url_user);
+		if (!reg_sip_auth(&q)) {
+			reg_sip_send(&q, 200, "OK", NULL);
+			json_object_set_new(q.verdict, "user",
+					    json_string(q.user));
+		}
+	}
+	sipframe_free(q.f);
+	return q.verdict;
 }

@@ -8,7 +8,7 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
 const { Suite, wsClient, waitFor, sleep, sc, freePort, ROOT } = require('../lib/harness');
-const { register, status } = require('../lib/digest');
+const { register, status, challenges, authHeader } = require('../lib/digest');
 const { DOMAIN, webSdp, invite, hdr, inDialog, until, sipp: sippUas, reply } = require('../lib/websip');
 
 const suite = new Suite('b2bua');
@@ -126,10 +126,11 @@ test('the browser cancels while it rings: 200 for CANCEL, 487, the SIP side is c
   await settled();
 });
 
-test('a browser that is not registered is refused; a click-to-call target is allowed', async () => {
+test('a browser that is not registered is challenged (407); a click-to-call target is allowed', async () => {
   const ws = await wsClient(gw.url);
-  ws.send(invite('mallory', 'echo').msg);
-  assert.equal(status(await until(ws, /^SIP\/2\.0 [3-6]\d\d /)), 403);
+  const r = await until(ws.send(invite('mallory', 'echo').msg) || ws, /^SIP\/2\.0 [3-6]\d\d /);
+  assert.equal(status(r), 407);
+  assert.match(r, /Proxy-Authenticate: Digest realm="example\.com", nonce="[^"]+", qop="auth"/);
   const uas = await sipp('uas_answer.xml');
   const inv = invite('anonymous', uas.to('sales'));
   ws.send(inv.msg);
@@ -137,6 +138,29 @@ test('a browser that is not registered is refused; a click-to-call target is all
   ws.send(inDialog('ACK', inv, ok, 1));
   ws.send(inDialog('BYE', inv, ok, 2));
   assert.equal((await uas.exited).code, 0);
+  await settled();
+  ws.close();
+});
+
+test('an unregistered browser answers the 407 with its password and calls; a wrong one is challenged again', async () => {
+  const ws = await wsClient(gw.url);
+  const uas = await sipp('uas_answer.xml');
+  const inv = invite('alice', uas.to('authed'));
+  ws.send(inv.msg);
+  const ch = challenges((await until(ws, /^SIP\/2\.0 407 /)).replace(/Proxy-Authenticate/g, 'WWW-Authenticate'))
+    .find((c) => c.algorithm === 'MD5');
+  const ruri = `sip:${inv.to}@${DOMAIN}`;
+  const again = (cseq, pass, nc) => inv.msg.replace('CSeq: 1 INVITE', `CSeq: ${cseq} INVITE`)
+    .replace(/branch=[^\r]+/, `branch=z9hG4bKauth${cseq}${Date.now()}`)
+    .replace('Content-Type:', authHeader({ user: 'alice', pass, realm: ch.realm, nonce: ch.nonce, method: 'INVITE',
+      uri: ruri, nc }).replace('Authorization:', 'Proxy-Authorization:') + 'Content-Type:');
+  ws.send(again(2, 'wrong', '00000001'));
+  assert.equal(status(await until(ws, /^SIP\/2\.0 [3-6]\d\d [\s\S]*CSeq: 2 INVITE/)), 407, 'a wrong password: challenged again');
+  ws.send(again(3, 'alice-secret', '00000002'));
+  const ok = await until(ws, /^SIP\/2\.0 200 [\s\S]*CSeq: 3 INVITE/);
+  ws.send(inDialog('ACK', inv, ok, 3));
+  ws.send(inDialog('BYE', inv, ok, 4));
+  assert.equal((await uas.exited).code, 0, 'the SIP side got the authenticated call');
   await settled();
   ws.close();
 });
