@@ -1,9 +1,12 @@
 /* bus: see bus.h */
 #include "bus.h"
+
+#include <glib.h>
 #include "busmsg.h"
 #include "log.h"
 
 #include <errno.h>
+#include <glib.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -62,12 +65,37 @@ static int64_t bus_now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* NATS_URL may list several servers, comma-separated (a cluster seen from
+ * outside it): any of them will do for the first connection.  The client
+ * takes one URL per entry, so the list is split here. */
+enum { BUS_MAX_SERVERS = 16 };
+
+static natsStatus bus_set_servers(natsOptions *opts, const char *url)
+{
+	gchar **v = g_strsplit(url, ",", BUS_MAX_SERVERS + 1);
+	int n = 0;
+	natsStatus s;
+
+	for (gchar **p = v; *p; p++) {
+		g_strstrip(*p);
+		if (**p && n < BUS_MAX_SERVERS)
+			v[n++] = *p;
+		else
+			g_free(*p);
+	}
+	v[n] = NULL;
+	s = n > 1 ? natsOptions_SetServers(opts, (const char **)v, n) :
+	    natsOptions_SetURL(opts, n ? v[0] : url);
+	g_strfreev(v);
+	return s;
+}
+
 static natsStatus bus_make_opts(struct bus *b, const struct bus_opts *o)
 {
 	natsStatus s = natsOptions_Create(&b->opts);
 
 	if (s == NATS_OK)
-		s = natsOptions_SetURL(b->opts, o->url);
+		s = bus_set_servers(b->opts, o->url);
 	if (s == NATS_OK)
 		s = natsOptions_SetName(b->opts, o->name);
 	if (s == NATS_OK)

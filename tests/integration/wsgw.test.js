@@ -296,6 +296,13 @@ test('bad config exits 2 naming the variable; unreachable NATS exits 1', async (
   assert.match(suite.log(lost), /NATS/);
 });
 
+test('NATS_URL may list several servers: a dead one first, the live one is used', async () => {
+  const dead = await freePort();
+  const p = suite.service('registrar', { NATS_URL: `nats://127.0.0.1:${dead}, ${suite.natsUrl}` });
+  await waitFor(() => suite.health('registrar', p.id), 10000, 'registrar on the bus');
+  await suite.stop(p);
+});
+
 test('RTCGATE_LOG_FORMAT=json writes one JSON object per line', async () => {
   const p = await suite.wsgw({ RTCGATE_LOG_FORMAT: 'json' });
   await served(p);

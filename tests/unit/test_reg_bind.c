@@ -23,6 +23,7 @@
 #define reg_flow_remember stub_flow_remember
 #define reg_publish_events stub_publish_events
 #define reg_sip_handle included_reg_sip_handle
+#define reg_sip_auth_check included_reg_sip_auth_check
 #include "registrar/reg_sip.c"
 
 #include "registrar/reg_bind.h"
