@@ -67,8 +67,6 @@ export function wireSession(session, { audio, onPc, onRemoteStream } = {}) {
 // registration, from JsSIP's event (cause, and a SIP response if any).
 export function reason(e) {
   const r = e && e.message && e.message.status_code ? e.message : e && e.response;
-  // 401/407 reach the page only when there is no password to answer with
-  if (r && (r.status_code === 401 || r.status_code === 407)) return 'this number needs an account';
   if (r && r.status_code) return `${r.status_code} ${r.reason_phrase || ''}`.trim();
   return (e && e.cause) || 'unknown';
 }
