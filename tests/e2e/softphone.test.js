@@ -1,14 +1,19 @@
 // The softphone page (web/public/softphone.html) in a real Chromium against
 // the whole suite: sign-in with a good and a bad password, a call to a SIP
 // UAS that echoes RTP (a 1 kHz tone goes out and comes back: audio both ways
-// through ICE-lite, DTLS-SRTP and mediad), mute, DTMF, statistics, set-up
-// times, a call from a SIP UAC answered in the page, and reconnection after
-// the WebSocket is lost.
+// through ICE-lite, DTLS-SRTP and mediad; the SIP side checks the tone it
+// got), PCMU relayed and Opus <-> PCMU transcoded, mute, DTMF arriving at the
+// SIP side (RFC 4733, or SIP INFO when the SIP side has no telephone-event),
+// statistics, set-up times, a call from a SIP UAC answered in the page, and
+// reconnection after the WebSocket is lost.
 'use strict';
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const { E2E, signIn, heard, waitState: untilState, skipReason, DOMAIN } = require('../lib/webapp');
 const { waitFor, sleep } = require('../lib/harness');
+const { RtpEcho } = require('../lib/rtpecho');
+const fs = require('node:fs');
+const path = require('node:path');
 
 const skip = skipReason();
 const e2e = new E2E('e2e-softphone');
@@ -51,9 +56,41 @@ test('signs in with the right password; the wrong one is refused and said so', {
   } finally { await page.closeAll(); }
 });
 
+// sipp answers PCMU and telephone-event only (uas_rtp.xml); its RTP goes
+// to an RtpEcho, which sends it back and records the browser's audio and DTMF.
+async function sipSide() {
+  const echo = await new RtpEcho().open();
+  const uas = await e2e.sipp('uas_rtp.xml', { args: ['-key', 'rtp_port', String(echo.port)] });
+  return { echo, uas };
+}
+
+// The browser's 1 kHz tone as the SIP side received it (G.711, not silence).
+async function sipHeard(t, echo) {
+  const got = await waitFor(() => { const x = echo.tone(1000); return x.n >= 4000 && x.db > -50 && x.ratio > 50 && x; },
+    8000, 'the browser\'s 1 kHz tone at the SIP side').catch((e) => {
+    throw new Error(`${e.message}; last ${JSON.stringify(echo.tone(1000))}, payload types ${JSON.stringify([...echo.pts])}`);
+  });
+  t.diagnostic(`SIP side: browser tone ${got.db.toFixed(1)} dBFS, 1 kHz/off-tone ${Math.round(got.ratio)}`);
+}
+
+// Dial pad 5: sent as RFC 4733 and received as telephone-event 5 (with its
+// end packet) at the SIP side.
+async function sipDtmf(page, echo) {
+  await page.click('#pad-toggle');
+  await page.click('#pad [data-tone="5"]');
+  const sent = await page.textContent('#dtmf-sent');
+  assert.match(sent, /Sent 5 \(RFC 4733\)/);
+  await waitFor(() => echo.endedDigits() === '5', 5000, 'DTMF 5 at the SIP side').catch((e) => {
+    throw new Error(`${e.message}; page: "${sent}", digits "${echo.digits()}", payload types ${JSON.stringify([...echo.pts])}`);
+  });
+}
+
+// The CDR of the n-th call of the suite.
+const cdr = (n) => waitFor(() => e2e.cdrs.length >= n && e2e.cdrs[n - 1], 5000, `CDR ${n}`);
+
 test('calls a SIP UAS: ringing, the tone comes back, mute, DTMF, statistics, hang-up from the page', { skip }, async (t) => {
   const page = await e2e.page('/softphone.html');
-  const uas = await e2e.sipp('uas_answer.xml');
+  const { echo, uas } = await sipSide();
   try {
     await signIn(page, 'alice', 'alice-secret');
     await page.fill('#target', 'echo');
@@ -71,6 +108,7 @@ test('calls a SIP UAS: ringing, the tone comes back, mute, DTMF, statistics, han
     console.log(line);
     t.diagnostic(line);
     assert.match(await page.textContent('#call-status'), /In call with echo/);
+    await sipHeard(t, echo);
 
     // Mute: the tone stops coming back; unmute: it returns.
     await page.click('#mute');
@@ -85,9 +123,7 @@ test('calls a SIP UAS: ringing, the tone comes back, mute, DTMF, statistics, han
     assert.equal(await page.isVisible('#hold-note'), true);
 
     // DTMF from the dial pad, in the media (telephone-event was negotiated).
-    await page.click('#pad-toggle');
-    await page.click('#pad [data-tone="5"]');
-    assert.match(await page.textContent('#dtmf-sent'), /Sent 5 \(RFC 4733\)/);
+    await sipDtmf(page, echo);
 
     // Statistics from getStats.
     await page.click('#stats summary');
@@ -97,10 +133,76 @@ test('calls a SIP UAS: ringing, the tone comes back, mute, DTMF, statistics, han
     assert.match(await page.textContent('#st-lost'), /^\d+ of \d+$/);
     await e2e.shot(page, 'softphone-in-call');
 
+    const n = e2e.cdrs.length;
     await page.click('#hangup');
     await waitState(page, 'ended');
     assert.match(await page.textContent('#call-status'), /Call ended/);
     assert.equal((await uas.exited).code, 0, 'sipp saw the whole call and the BYE');
+    await e2e.callsDone();
+    const c = await cdr(n + 1);
+    assert.deepEqual([c.codec_web, c.codec_sip, c.transcoded], ['PCMU', 'PCMU', false], 'PCMU relayed');
+    assert.deepEqual(page.errors, []);
+  } finally {
+    await e2e.suite.stop(uas);
+    echo.close();
+    await page.closeAll();
+  }
+});
+
+test('Opus <-> PCMU: the page offers Opus only, the SIP side answers PCMU: transcoded, the tone both ways', { skip }, async (t) => {
+  const page = await e2e.page('/softphone.html', { codecs: ['opus'] });
+  const { echo, uas } = await sipSide();
+  try {
+    await signIn(page, 'alice', 'alice-secret');
+    await page.fill('#target', 'echo');
+    await page.click('#call-btn');
+    await waitState(page, 'in-call');
+    await heard(page);
+    await sipHeard(t, echo);
+    await page.click('#stats summary');
+    await waitFor(async () => /opus\/48000/i.test(await page.textContent('#st-codec')), 5000, 'Opus in the statistics');
+    await e2e.shot(page, 'softphone-in-call-opus');
+    await t.test('DTMF from the dial pad arrives at the SIP side while transcoding',
+      { todo: 'mediad drops telephone-event when it transcodes (docs/mediad.md, not built yet)' },
+      () => sipDtmf(page, echo));
+    const n = e2e.cdrs.length;
+    await page.click('#hangup');
+    await waitState(page, 'ended');
+    assert.equal((await uas.exited).code, 0, 'sipp saw the whole call and the BYE');
+    await e2e.callsDone();
+    const c = await cdr(n + 1);
+    assert.equal(c.transcoded, true, `transcoded (CDR ${JSON.stringify(c)})`);
+    assert.match(String(c.codec_web), /opus/i);
+    assert.equal(c.codec_sip, 'PCMU');
+    assert.deepEqual(page.errors, []);
+  } finally {
+    await e2e.suite.stop(uas);
+    echo.close();
+    await page.closeAll();
+  }
+});
+
+test('DTMF as SIP INFO: the SIP side answers without telephone-event; sipp gets INFO Signal=5', { skip }, async () => {
+  const page = await e2e.page('/softphone.html');
+  // uas_info.xml also sends INFO Signal=7 back; its message log says when
+  // the page has answered that (hanging up earlier would cross it).
+  const msgs = path.join(e2e.suite.tmp, 'sipp-info-messages.log');
+  const uas = await e2e.sipp('uas_info.xml', { args: ['-trace_msg', '-message_file', msgs] });
+  try {
+    await signIn(page, 'alice', 'alice-secret');
+    await page.fill('#target', 'echo');
+    await page.click('#call-btn');
+    await waitState(page, 'in-call');
+    await heard(page);
+    await page.click('#pad-toggle');
+    await page.click('#pad [data-tone="5"]');
+    assert.match(await page.textContent('#dtmf-sent'), /Sent 5 \(SIP INFO\)/, 'no telephone-event in the answer');
+    await waitFor(() => /SIP\/2\.0 200 OK[\s\S]*?CSeq: 1 INFO/i.test(fs.readFileSync(msgs, 'utf8')),
+      8000, 'the page\'s 200 to sipp\'s INFO Signal=7');
+    await page.click('#hangup');
+    await waitState(page, 'ended');
+    const r = await uas.exited;
+    assert.equal(r.code, 0, `sipp got INFO with Signal=5 and the BYE (${e2e.suite.log(uas).slice(-300)})`);
     await e2e.callsDone();
     assert.deepEqual(page.errors, []);
   } finally {

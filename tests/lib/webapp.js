@@ -34,7 +34,10 @@ function buildWeb() {
 }
 
 // Runs in every page before its own scripts:
-// - getUserMedia gives a 1 kHz tone (an OscillatorNode), counted in __e2e.mics;
+// - getUserMedia gives a 1 kHz tone (an OscillatorNode), counted in __e2e.mics
+//   (with window.__e2eRealMic set first, the browser's own fake device);
+// - with window.__e2eCodecs set first (['opus']), each offer lists only
+//   those audio codecs and telephone-event (setCodecPreferences);
 // - every RTCPeerConnection is kept, and each remote track gets an analyser
 //   that notes when a ~1 kHz tone is first heard (__e2e.heardAt) and the
 //   current peak (__e2e.peak);
@@ -42,9 +45,11 @@ function buildWeb() {
 const INIT = `(() => {
   const e2e = window.__e2e = { mics: 0, pcs: [], clickAt: null, heardAt: null, peak: null, states: [] };
   const now = () => performance.now();
+  const realGum = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
   navigator.mediaDevices.getUserMedia = async (c) => {
     if (!c || !c.audio) throw new DOMException('e2e: audio only', 'NotFoundError');
     e2e.mics++;
+    if (window.__e2eRealMic) return realGum(c);
     const ac = new AudioContext();
     const osc = ac.createOscillator();
     osc.frequency.value = 1000;
@@ -75,6 +80,15 @@ const INIT = `(() => {
       super(...a);
       e2e.pcs.push(this);
       this.addEventListener('track', (ev) => listen(ev.streams[0] || new MediaStream([ev.track])));
+    }
+    createOffer(...a) {
+      const want = window.__e2eCodecs;
+      if (want && RTCRtpReceiver.getCapabilities) {
+        const caps = RTCRtpReceiver.getCapabilities('audio').codecs.filter((c) =>
+          want.includes(c.mimeType.slice(6).toLowerCase()) || /telephone-event/i.test(c.mimeType));
+        for (const t of this.getTransceivers()) if (t.receiver.track.kind === 'audio') t.setCodecPreferences(caps);
+      }
+      return super.createOffer(...a);
     }
   };
   document.addEventListener('click', (ev) => {
@@ -128,7 +142,8 @@ class E2E {
   }
 
   // The whole suite; the SIP side's calls go to sipp on this.sipPort.
-  async start({ click2call = 'echo' } = {}) {
+  // chromium: false starts no Chromium (a test that drives another browser).
+  async start({ click2call = 'echo', chromium = true } = {}) {
     buildWeb();
     const s = this.suite;
     await s.startNats();
@@ -155,7 +170,7 @@ class E2E {
     const sub = s.nc.subscribe('rtcgate.cdr');
     (async () => { for await (const m of sub) this.cdrs.push(JSON.parse(sc.decode(m.data))); })();
     await new Promise((r) => setTimeout(r, 500)); // heartbeats reach the b2bua
-    this.chrome = await browser.launch({ loopback: true });
+    if (chromium) this.chrome = await browser.launch({ loopback: true });
     fs.mkdirSync(OUT, { recursive: true });
   }
 
@@ -177,14 +192,14 @@ class E2E {
 
   // A fresh page (its own context) with the e2e instrumentation: a page of
   // the gateway, or with html, a page of another origin (http://127.0.0.1:P/
-  // from a server of its own).
-  async page(pathname, { html } = {}) {
+  // from a server of its own); codecs: offer only these audio codecs.
+  async page(pathname, { html, codecs } = {}) {
     const ctx = await this.chrome.browser.newContext({ ignoreHTTPSErrors: true });
     const page = await ctx.newPage();
     page.errors = [];
     page.on('pageerror', (e) => page.errors.push(e.message));
     page.on('console', (m) => { if (m.type() === 'error') page.errors.push(m.text()); });
-    await page.addInitScript(INIT);
+    await page.addInitScript((codecs ? `window.__e2eCodecs = ${JSON.stringify(codecs)};` : '') + INIT);
     let site = null;
     if (html) {	// a real server: Chromium lets loopback pages reach loopback
       site = http.createServer((q, r) => { r.writeHead(200, { 'content-type': 'text/html' }); r.end(html); });
@@ -274,4 +289,4 @@ async function heard(page, { gone = false, ms = 8000 } = {}) {
   }, gone), ms, gone ? 'the tone to stop' : 'the 1 kHz tone back from the SIP side');
 }
 
-module.exports = { E2E, signIn, heard, waitState, skipReason, DOMAIN, OUT };
+module.exports = { E2E, signIn, heard, waitState, skipReason, haveSipp, buildWeb, DOMAIN, OUT, INIT };
