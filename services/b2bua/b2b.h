@@ -28,6 +28,7 @@ struct b2b_cfg {
 	long ring_timeout_s;
 	long flow_grace_s;
 	long session_timer_s;
+	char *dtmf_sip;		/* "rfc4733" or "info" */
 	char *domain;
 	char *cdr_path;
 	long media_timeout_ms;	/* one bus request to mediad */
@@ -49,6 +50,7 @@ struct b2b_node {
 	double cpu;
 	bool draining;
 	gint64 seen_us;		/* monotonic time of the last heartbeat */
+	gint64 suspect_until_us;	/* it failed a request: not before */
 };
 
 struct b2b {
@@ -82,5 +84,6 @@ int b2b_flow_start(void);
 void b2b_nodes_init(void);
 const char *b2b_nodes_pick(void);
 void b2b_nodes_reap(gint64 now_us, GSList **lost);
+void b2b_nodes_suspect(const char *id);
 
 #endif

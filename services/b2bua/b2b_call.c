@@ -115,18 +115,10 @@ static enum cdr_end call_end_for(int status)
 
 /* ---- mediad requests ---- */
 
-int call_media(struct call *c, const char *kind, const char *side,
-		      const char *sdp, busreq_h *cb)
+int call_media_send(struct call *c, json_t *m, busreq_h *cb, void *arg)
 {
-	json_t *m = busmsg_new(kind);
 	char subj[128];
-	int e;
 
-	if (side)
-		json_object_set_new(m, "side", json_string(side));
-	if (c->session[0])
-		json_object_set_new(m, "session", json_string(c->session));
-	json_object_set_new(m, "sdp", json_string(sdp ? sdp : ""));
 	if (!c->node[0]) {
 		const char *n = b2b_nodes_pick();
 		if (n)
@@ -136,8 +128,22 @@ int call_media(struct call *c, const char *kind, const char *side,
 		snprintf(subj, sizeof(subj), "rtcgate.media.%s", c->node);
 	else
 		snprintf(subj, sizeof(subj), "rtcgate.media.any");
+	return busreq_send(b2b.req, subj, m, b2b.cfg.media_timeout_ms, cb, arg);
+}
+
+int call_media(struct call *c, const char *kind, const char *side,
+	       const char *sdp, busreq_h *cb)
+{
+	json_t *m = busmsg_new(kind);
+	int e;
+
+	if (side)
+		json_object_set_new(m, "side", json_string(side));
+	if (c->session[0])
+		json_object_set_new(m, "session", json_string(c->session));
+	json_object_set_new(m, "sdp", json_string(sdp ? sdp : ""));
 	c->refs++;
-	e = busreq_send(b2b.req, subj, m, b2b.cfg.media_timeout_ms, cb, c);
+	e = call_media_send(c, m, cb, c);
 	if (e)
 		c->refs--;
 	json_decref(m);
@@ -173,6 +179,28 @@ const char *call_media_sdp(struct call *c, json_t *r, int e)
 	LOG_WARN("call", "%s: media: %s", c->id, e ? strerror(e) :
 		 r && busmsg_str(r, "reason") ? busmsg_str(r, "reason") : "?");
 	return NULL;
+}
+
+/* media_create reached no node (one that died before its heartbeats were
+ * missed) or one that could not take the session (full, draining): once,
+ * on another node. */
+static bool call_media_retry(struct call *c, json_t *r, int e,
+			     const char *side, busreq_h *cb)
+{
+	const char *why = r ? busmsg_str(r, "reason") : NULL;
+
+	if (!e && !(why && (strstr(why, "limit") || strstr(why, "ports") ||
+			    strstr(why, "draining"))))
+		return false;
+	if (c->media_retried || c->session[0] || c->state == CALL_ENDED)
+		return false;
+	c->media_retried = true;
+	if (c->node[0])
+		b2b_nodes_suspect(c->node);
+	LOG_INFO("call", "%s: media node %s: %s; trying another", c->id,
+		 c->node[0] ? c->node : "any", e ? strerror(e) : why);
+	c->node[0] = '\0';
+	return !call_media(c, "media_create", side, c->pending_sdp, cb);
 }
 
 /* ---- browser -> SIP ---- */
@@ -256,6 +284,11 @@ static void call_w2s_offered(json_t *r, int e, void *arg)
 {
 	struct call *c = arg;
 	const char *sdp = c->state == CALL_ENDED ? NULL : call_media_sdp(c, r, e);
+
+	if (!sdp && call_media_retry(c, r, e, "web", call_w2s_offered)) {
+		call_unref(c);
+		return;
+	}
 
 	if (c->state != CALL_ENDED) {
 		if (!sdp || b2b_sip_invite(c, c->to, sdp)) {
@@ -623,7 +656,8 @@ static void call_s2w_offered(json_t *r, int e, void *arg)
 	size_t i, n = 0;
 	json_t *b;
 
-	if (c->state == CALL_ENDED) {
+	if (c->state == CALL_ENDED ||
+	    (!sdp && call_media_retry(c, r, e, "sip", call_s2w_offered))) {
 		call_unref(c);
 		return;
 	}
@@ -723,21 +757,26 @@ static void call_fail(struct call *c, enum cdr_end why)
 	call_end(c, why, 0);
 }
 
-void call_media_event(const char *session, const char *event)
+void call_media_event(const json_t *ev)
 {
+	const char *session = busmsg_str(ev, "session");
+	const char *event = busmsg_str(ev, "event");
 	GHashTableIter it;
 	gpointer k, v;
 
-	if (strcmp(event, "dtls_failed") && strcmp(event, "media_timeout"))
-		return;
 	g_hash_table_iter_init(&it, b2b.calls);
-	while (g_hash_table_iter_next(&it, &k, &v)) {
+	while (session && event && g_hash_table_iter_next(&it, &k, &v)) {
 		struct call *c = v;
-		if (!strcmp(c->session, session)) {
+		if (strcmp(c->session, session))
+			continue;
+		if (!strcmp(event, "dtmf")) {
+			call_media_dtmf(c, ev);
+		} else if (!strcmp(event, "dtls_failed") ||
+			   !strcmp(event, "media_timeout")) {
 			LOG_INFO("call", "%s: media %s", c->id, event);
 			call_fail(c, CDR_END_MEDIA_FAILURE);
-			return;	/* the table changed: stop iterating */
 		}
+		return;	/* one call per session; the table may have changed */
 	}
 }
 

@@ -48,6 +48,7 @@ struct call {
 	char session[128];
 	bool media_answered;		/* mediad has both SDPs */
 	bool media_pending;		/* a media_answer is in flight */
+	bool media_retried;		/* media_create went to a second node */
 	char *web_answer;		/* our SDP answer to the browser */
 	json_t *cdr_bindings;		/* SIP -> browser: lookup reply */
 	char *pending_sdp;		/* an answer waiting for mediad */
@@ -73,6 +74,8 @@ void call_unref(struct call *c);
 /* One request to the call's media node (a reference is held until cb). */
 int call_media(struct call *c, const char *kind, const char *side,
 	       const char *sdp, busreq_h *cb);
+/* Any request m (kept by the caller) to the call's media node. */
+int call_media_send(struct call *c, json_t *m, busreq_h *cb, void *arg);
 /* The SDP of mediad's media_sdp reply, or NULL (logged, counted). */
 const char *call_media_sdp(struct call *c, json_t *r, int e);
 /* A new INVITE from a browser (everything lent for the call). */
@@ -99,6 +102,10 @@ void call_web_refer(struct call *c, struct wsip_txn *txn, const sip_t *sip);
 void call_sip_refer_answered(struct call *c, int status, const char *phrase);
 void call_sip_notify(struct call *c, const sip_t *sip);
 
+/* b2b_dtmf.c */
+void call_web_info(struct call *c, const sip_t *sip);
+void call_media_dtmf(struct call *c, const json_t *ev);
+
 /* b2b_reinv.c */
 void call_web_reinvite(struct call *c, struct wsip_txn *txn, const char *sdp);
 void call_web_reinvite_response(struct call *c, int status,
@@ -112,7 +119,7 @@ void call_sip_response(struct call *c, int status, const char *phrase,
 void call_sip_cancelled(struct call *c);
 void call_sip_bye(struct call *c);
 void call_sip_terminated(struct call *c, int status);
-void call_media_event(const char *session, const char *event);
+void call_media_event(const json_t *ev);
 void call_media_node_lost(const char *node);
 void call_end_all(void);
 
@@ -125,6 +132,7 @@ void b2b_sip_respond(struct call *c, int status, const char *phrase,
 void b2b_sip_hangup(struct call *c);
 void b2b_sip_release(struct call *c);
 void b2b_sip_info(struct call *c, const sip_t *sip);
+void b2b_sip_info_body(struct call *c, const char *type, const char *body);
 void b2b_sip_refer(struct call *c, const char *uri);
 void b2b_sip_reinvite(struct call *c, const char *sdp);
 

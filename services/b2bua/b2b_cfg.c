@@ -29,6 +29,9 @@ const struct cfg_row b2b_cfg_rows[] = {
 	{ "RTCGATE_SESSION_TIMER", CFG_INT, "1800", 0, 86400, NULL,
 	  B(session_timer_s), "SIP-side session timer, seconds (RFC 4028; "
 	  "0: off, else at least 90)" },
+	{ "RTCGATE_DTMF_SIP", CFG_STR, "rfc4733", 0, 0, NULL, B(dtmf_sip),
+	  "DTMF toward the SIP side: rfc4733 (telephone-event through mediad "
+	  "when negotiated, else INFO) or info (INFO relayed)" },
 	{ "RTCGATE_DOMAIN", CFG_STR, NULL, 0, 0, NULL, B(domain),
 	  "SIP domain of browser users (default: the host name)" },
 	{ "RTCGATE_CDR_FILE", CFG_STR, NULL, 0, 0, NULL, B(cdr_path),

@@ -62,7 +62,7 @@ const char *b2b_nodes_pick(void)
 		double load = n->max_sessions ?
 			(double)n->sessions / n->max_sessions : 1.0;
 		if (n->draining || now - n->seen_us > B2B_NODE_LOST_US ||
-		    n->sessions >= n->max_sessions)
+		    now < n->suspect_until_us || n->sessions >= n->max_sessions)
 			continue;
 		if (load < best_load) {
 			best = n;
@@ -72,6 +72,16 @@ const char *b2b_nodes_pick(void)
 	if (best)
 		best->sessions++;	/* until its next heartbeat */
 	return best ? best->id : NULL;
+}
+
+/* A node that did not answer a request: not picked for a while (its
+ * heartbeats, or their absence, then decide). */
+void b2b_nodes_suspect(const char *id)
+{
+	struct b2b_node *n = g_hash_table_lookup(b2b.nodes, id);
+
+	if (n)
+		n->suspect_until_us = g_get_monotonic_time() + B2B_NODE_LOST_US;
 }
 
 /* Nodes silent too long: removed; their ids go to *lost (g_free each). */

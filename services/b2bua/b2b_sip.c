@@ -184,14 +184,22 @@ void b2b_sip_hangup(struct call *c)
  * body and type unchanged. */
 void b2b_sip_info(struct call *c, const sip_t *sip)
 {
-	if (!c->nh || !c->sip_answered || !sip || !sip->sip_payload)
+	if (!sip || !sip->sip_payload)
 		return;
 	char *body = g_strndup(sip->sip_payload->pl_data,
 			       sip->sip_payload->pl_len);
-	nua_info(c->nh, SIPTAG_CONTENT_TYPE_STR(sip->sip_content_type ?
-			sip->sip_content_type->c_type : "application/dtmf-relay"),
-		 SIPTAG_PAYLOAD_STR(body), TAG_END());
+	b2b_sip_info_body(c, sip->sip_content_type ?
+			  sip->sip_content_type->c_type :
+			  "application/dtmf-relay", body);
 	g_free(body);
+}
+
+void b2b_sip_info_body(struct call *c, const char *type, const char *body)
+{
+	if (!c->nh || !c->sip_answered)
+		return;
+	nua_info(c->nh, SIPTAG_CONTENT_TYPE_STR(type), SIPTAG_PAYLOAD_STR(body),
+		 TAG_END());
 }
 
 /* A re-INVITE on the SIP leg with mediad's offer; NUA ACKs its 2xx. */

@@ -84,7 +84,7 @@ static void b2b_web_request(struct wsip_event *ev)
 		call_web_bye(c);
 	} else if (c && !strcmp(ev->method, "INFO")) {
 		/* DTMF (application/dtmf-relay) and the like: to the SIP side */
-		b2b_sip_info(c, ev->sip);
+		call_web_info(c, ev->sip);
 		wsip_respond(ev->txn, 200, "OK", NULL, NULL);
 	} else if (c && (!strcmp(ev->method, "INVITE") ||
 			 !strcmp(ev->method, "UPDATE"))) {

@@ -29,7 +29,7 @@ static void b2b_on_media_event(void *data, void *arg)
 {
 	json_t *m = data;
 
-	call_media_event(busmsg_str(m, "session"), busmsg_str(m, "event"));
+	call_media_event(m);
 	json_decref(m);
 }
 
@@ -58,6 +58,12 @@ static int b2b_load_policy(void)
 		char host[256] = "localhost";
 		gethostname(host, sizeof(host) - 1);
 		b2b.cfg.domain = strdup(host);
+	}
+	if (strcmp(b2b.cfg.dtmf_sip, "rfc4733") &&
+	    strcmp(b2b.cfg.dtmf_sip, "info")) {
+		LOG_ERROR("cfg", "RTCGATE_DTMF_SIP: rfc4733 or info, not \"%s\"",
+			  b2b.cfg.dtmf_sip);
+		return EINVAL;
 	}
 	if (b2b.cfg.session_timer_s && b2b.cfg.session_timer_s < 90) {
 		LOG_ERROR("cfg", "RTCGATE_SESSION_TIMER: 0 (off) or at least 90 "

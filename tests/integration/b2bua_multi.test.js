@@ -8,10 +8,10 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { Suite, wsClient, waitFor, sleep, freePort } = require('../lib/harness');
 const { register, status } = require('../lib/digest');
-const { DOMAIN, invite, hdr, until, sipp } = require('../lib/websip');
+const { DOMAIN, invite, hdr, inDialog, until, sipp } = require('../lib/websip');
 
 const suite = new Suite('b2bua-multi');
-let gw; const b2bs = [];
+let gw; const b2bs = []; const medias = [];
 
 test.before(async () => {
   await suite.startNats();
@@ -21,8 +21,10 @@ test.before(async () => {
   fs.writeFileSync(routes, 're:([a-z0-9]+)-p([0-9]+) sip:${1}@127.0.0.1:${2}\n');
   Object.assign(suite.env, { RTCGATE_DOMAIN: DOMAIN, RTCGATE_USERS: users, RTCGATE_ROUTES: routes });
   suite.service('registrar');
-  suite.service('mediad', { RTCGATE_MEDIA_IP: '127.0.0.1', RTCGATE_MEDIA_PORTS: '35000-35099',
-    RTCGATE_MEDIA_HEARTBEAT_MS: '200' });
+  for (const ports of ['35000-35099', '35100-35199']) {
+    medias.push(suite.service('mediad', { RTCGATE_MEDIA_IP: '127.0.0.1', RTCGATE_MEDIA_PORTS: ports,
+      RTCGATE_MEDIA_HEARTBEAT_MS: '200' }));
+  }
   for (let i = 0; i < 2; i++) {
     b2bs.push(suite.service('b2bua', { RTCGATE_SIP_PORT: String(await freePort()), RTCGATE_SIP_IP: '127.0.0.1' }));
   }
@@ -62,6 +64,24 @@ test('a CANCEL reaches the instance that has the INVITE, whichever it is', async
   }
   for (const b of b2bs) {
     await waitFor(async () => (await suite.health('b2bua', b.id)).counters.calls_active === 0, 5000, 'no calls left');
+  }
+  ws.close();
+});
+
+test('a media node that died but is not missed yet: new calls are set up on the other', async () => {
+  const ws = await wsClient(gw.url);
+  assert.equal((await register(ws, { user: 'alice', pass: 'alice-secret' })).status, 200);
+  await suite.stop(medias[0], 'SIGKILL');
+  // within the 3 s before its silence is noticed, every call must still work
+  for (let i = 0; i < 4; i++) {
+    const uas = await sipp(suite, 'uas_answer.xml');
+    const inv = invite('alice', uas.to(`after${i}`));
+    ws.send(inv.msg);
+    const r = await until(ws, /^SIP\/2\.0 [2-6]\d\d [\s\S]*CSeq: 1 INVITE/, 8000);
+    assert.equal(Number(r.slice(8, 11)), 200, `call ${i} set up`);
+    ws.send(inDialog('ACK', inv, r, 1));
+    ws.send(inDialog('BYE', inv, r, 2));
+    assert.equal((await uas.exited).code, 0);
   }
   ws.close();
 });
