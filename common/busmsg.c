@@ -41,6 +41,18 @@ static const struct busmsg_schema busmsg_schemas[] = {
 	{ "media_sdp", { { "session", JSON_STRING }, { "sdp", JSON_STRING } } },
 	{ "media_event", { { "session", JSON_STRING }, { "event", JSON_STRING } } },
 	{ "media_heartbeat", { { "node", JSON_STRING }, { "sessions", JSON_INTEGER } } },
+	{ "media_update", { { "session", JSON_STRING }, { "side", JSON_STRING },
+			    { "sdp", JSON_STRING } } },
+	{ "media_dtmf", { { "session", JSON_STRING }, { "leg", JSON_STRING },
+			  { "digits", JSON_STRING } } },
+	{ "media_drain", { { NULL, 0 } } },
+	{ "media_ok", { { NULL, 0 } } },
+	{ "reg_list", { { NULL, 0 } } },
+	{ "reg_list_reply", { { "bindings", JSON_ARRAY }, { "total", JSON_INTEGER },
+			      { "truncated", JSON_TRUE } } },
+	{ "call_list", { { NULL, 0 } } },
+	{ "call_list_reply", { { "b2bua", JSON_STRING }, { "calls", JSON_ARRAY },
+			       { "total", JSON_INTEGER }, { "truncated", JSON_TRUE } } },
 	{ "error", { { "code", JSON_INTEGER }, { "reason", JSON_STRING } } },
 };
 

@@ -76,6 +76,8 @@ extern struct b2b b2b;
 /* b2b_bus.c */
 void b2b_bus_to_loop(natsMsg *msg, const char *kind, handoff_h *fn);
 
+/* b2b_admin.c: this instance's calls for the operator API */
+int b2b_admin_start(void);
 
 /* b2b_flow.c: lost WebSockets and reconnections */
 int b2b_flow_start(void);

@@ -126,6 +126,7 @@ static int b2b_start(void)
 			    inbox)) ||
 	    (e = bus_subscribe(b2b.svc.bus, "rtcgate.media.event", NULL,
 			       b2b_media_event_heard, NULL)) ||
+	    (e = b2b_admin_start()) ||
 	    (e = b2b_web_start()) || (e = b2b_flow_start()) ||
 	    (e = b2b_sip_start()))
 		return e;

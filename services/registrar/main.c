@@ -142,6 +142,8 @@ static int reg_subscribe(void)
 	if (!e)
 		e = bus_subscribe(reg.svc.bus, "rtcgate.registrar.auth",
 				  "registrar", reg_on_auth, NULL);
+	if (!e)
+		e = reg_admin_start(&reg);
 	return e;
 }
 

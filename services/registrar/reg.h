@@ -93,4 +93,7 @@ void reg_publish_events(struct reg *r, const char *aor, json_t *events);
 
 int64_t reg_now(void);
 
+/* reg_admin.c: the bindings for the operator API (rtcgate.registrar.list) */
+int reg_admin_start(struct reg *r);
+
 #endif

@@ -28,6 +28,10 @@ static const struct metric_def wsgw_metrics[WM__COUNT] = {
 	[WM_BUS_BAD] = { "bus_bad_messages_total", "bus messages that failed validation" },
 	[WM_HANDOFF_DROPPED] = { "bus_handoff_dropped_total", "bus messages dropped: loop queue full" },
 	[WM_SLOW_CLOSED] = { "ws_slow_closed_total", "clients dropped for not reading" },
+	[WM_ADMIN_REQ] = { "admin_requests_total", "admin API and page requests" },
+	[WM_ADMIN_AUTH_FAIL] = { "admin_auth_failures_total", "admin requests with wrong or malformed credentials" },
+	[WM_ADMIN_LIMITED] = { "admin_rate_limited_total", "admin requests refused 429 after repeated failures" },
+	[WM_ADMIN_BUS_BAD] = { "admin_bus_bad_total", "bus messages for the admin API dropped as malformed" },
 };
 
 static struct wsgw wsgw;
@@ -54,6 +58,7 @@ static void wsgw_tick(lws_sorted_usec_list_t *sul)
 	wsgw_sip_expire(&wsgw, now);
 	wsgw_health_expire(&wsgw, now);
 	wsgw_bus_poll_health(&wsgw);
+	wsgw_admin_tick(&wsgw, now);
 	lws_sul_schedule(wsgw.lws, 0, sul, wsgw_tick, LWS_US_PER_SEC);
 }
 
@@ -113,8 +118,38 @@ static const struct lws_http_mount wsgw_mount_health = {
 	.mountpoint_len = 8, .origin = "http",
 	.origin_protocol = LWSMPRO_CALLBACK,
 };
+/* The operator API and page (wsgw_admin.c): behind a password, so served
+ * by our callback, never by the file mount. */
+static const struct lws_http_mount wsgw_mount_admin_page = {
+	.mount_next = &wsgw_mount_health, .mountpoint = "/admin.html",
+	.mountpoint_len = 11, .origin = "http",
+	.origin_protocol = LWSMPRO_CALLBACK,
+};
+static const struct lws_http_mount wsgw_mount_api = {
+	.mount_next = &wsgw_mount_admin_page, .mountpoint = "/api",
+	.mountpoint_len = 4, .origin = "http",
+	.origin_protocol = LWSMPRO_CALLBACK,
+};
+/* The bundles and the stylesheet may be cached for 5 minutes (the
+ * ~260 KB bundles must not be fetched on every page load), then
+ * revalidated by ETag; the pages themselves (and the rest of "/") are
+ * "no-store", so a new page with new bundle names is seen at once.
+ * (lws 4.1 does not let a file mount vary this per file.) */
+static char wsgw_js_dir[4096], wsgw_css_dir[4096];
+static const struct lws_http_mount wsgw_mount_js = {
+	.mount_next = &wsgw_mount_api, .mountpoint = "/js",
+	.mountpoint_len = 3, .origin = wsgw_js_dir,
+	.origin_protocol = LWSMPRO_FILE,
+	.cache_max_age = 300, .cache_reusable = 1, .cache_intermediaries = 1,
+};
+static const struct lws_http_mount wsgw_mount_css = {
+	.mount_next = &wsgw_mount_js, .mountpoint = "/css",
+	.mountpoint_len = 4, .origin = wsgw_css_dir,
+	.origin_protocol = LWSMPRO_FILE,
+	.cache_max_age = 300, .cache_reusable = 1, .cache_intermediaries = 1,
+};
 static struct lws_http_mount wsgw_mount_files = {
-	.mount_next = &wsgw_mount_health, .mountpoint = "/",
+	.mount_next = &wsgw_mount_css, .mountpoint = "/",
 	.mountpoint_len = 1, .def = "index.html",
 	.origin_protocol = LWSMPRO_FILE,
 };
@@ -131,6 +166,9 @@ static int wsgw_lws_start(void)
 	info.port = (int)wsgw.cfg.port;
 	info.iface = wsgw.cfg.addr;
 	wsgw_mount_files.origin = wsgw.cfg.web_root;
+	snprintf(wsgw_js_dir, sizeof(wsgw_js_dir), "%s/js", wsgw.cfg.web_root);
+	snprintf(wsgw_css_dir, sizeof(wsgw_css_dir), "%s/css",
+		 wsgw.cfg.web_root);
 	info.mounts = &wsgw_mount_files;
 	info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT |
 		       LWS_SERVER_OPTION_VALIDATE_UTF8 |
@@ -200,7 +238,7 @@ int main(void)
 	}
 	handoff_free(wsgw.ho, NULL);	/* re-made with the context to wake */
 	handoff_new(&wsgw.ho, 100000, wsgw_wake, wsgw.lws);
-	if (wsgw_bus_start(&wsgw))
+	if (wsgw_bus_start(&wsgw) || wsgw_admin_start(&wsgw))
 		goto out;
 	lws_sul_schedule(wsgw.lws, 0, &wsgw.tick, wsgw_tick, 1);
 	LOG_INFO("main", "ready");
@@ -214,6 +252,7 @@ out:
 	wsgw.lws = NULL;
 	svc_stop(&wsgw.svc, wsgw_cfg_rows, wsgw_cfg_nrows, &wsgw.cfg);
 	handoff_free(wsgw.ho, NULL);
+	wsgw_admin_stop(&wsgw);
 	wsgw_tables_fini();
 	free(wsgw.cert_pem);
 	free(wsgw.key_pem);

@@ -26,6 +26,7 @@ struct wsgw_cfg {
 	long max_conns, max_per_ip, max_message, rate;
 	long handshake_timeout, idle_timeout, ping_interval;
 	long max_queued;	/* bytes queued toward one slow client */
+	char *admin_password;	/* RTCGATE_ADMIN_PASSWORD; NULL: API off */
 };
 
 extern const struct cfg_row wsgw_cfg_rows[];
@@ -36,7 +37,8 @@ enum wsgw_metric {
 	WM_BAD_REQ, WM_REFUSED, WM_TOO_BIG, WM_RATE_LIMITED,
 	WM_HANDSHAKE_TIMEOUTS, WM_IDLE_CLOSED, WM_KEEPALIVES, WM_OPTIONS,
 	WM_NO_RESPONDERS, WM_UNROUTABLE, WM_SEND_NOCONN, WM_BUS_BAD,
-	WM_HANDOFF_DROPPED, WM_SLOW_CLOSED, WM__COUNT
+	WM_HANDOFF_DROPPED, WM_SLOW_CLOSED, WM_ADMIN_REQ, WM_ADMIN_AUTH_FAIL,
+	WM_ADMIN_LIMITED, WM_ADMIN_BUS_BAD, WM__COUNT
 };
 
 enum wsgw_close {
@@ -84,6 +86,7 @@ struct wsgw {
 	GHashTable *health;	/* "kind" -> GHashTable id -> health entry */
 	lws_sorted_usec_list_t tick;
 	char *cert_pem, *key_pem;	/* generated when none configured */
+	struct wsgw_admin *admin;	/* the operator API (wsgw_admin.c) */
 	char subj_send[128], subj_nr[128], subj_health_inbox[128];
 };
 
@@ -124,8 +127,35 @@ void wsgw_health_expire(struct wsgw *g, int64_t now);
 char *wsgw_health_json(struct wsgw *g, int *http_status);
 char *wsgw_health_metrics(struct wsgw *g);
 
+/* An HTTP answer built by a handler; the HTTP writer (wsgw_http.c) sends
+ * it and frees body. */
+struct wsgw_http_resp {
+	int status;
+	const char *type;	/* Content-Type */
+	const char *cache;	/* Cache-Control */
+	char *body;		/* malloc()ed, NUL-terminated */
+	const char *hdr;	/* one more header ("www-authenticate:"), or NULL */
+	char hdr_val[128];
+};
+
+/* wsgw_admin.c: the operator page and its JSON API (docs/admin.md) */
+struct wsgw_admin;
+int wsgw_admin_start(struct wsgw *g);
+void wsgw_admin_stop(struct wsgw *g);
+void wsgw_admin_tick(struct wsgw *g, int64_t now);
+/* Is this path the admin's (/api/..., /admin.html)? */
+int wsgw_admin_path(const char *path);
+/* 0: *r is ready; EINPROGRESS: the answer comes later through
+ * wsgw_http_deliver() (it waits on the bus). */
+int wsgw_admin_http(struct wsgw *g, struct lws *wsi, const char *path,
+		    struct wsgw_http_resp *r);
+/* The HTTP connection wsi ended: forget what waits for it. */
+void wsgw_admin_http_closed(struct wsgw *g, struct lws *wsi);
+
 /* wsgw_http.c */
 const struct lws_protocols *wsgw_http_protocol(void);
+/* Send r (taken) on wsi, whose request was left waiting. */
+void wsgw_http_deliver(struct lws *wsi, struct wsgw_http_resp *r);
 extern struct wsgw *wsgw_global;	/* the one instance, for lws callbacks */
 
 #endif

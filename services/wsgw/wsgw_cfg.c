@@ -34,6 +34,9 @@ const struct cfg_row wsgw_cfg_rows[] = {
 	  W(ping_interval), "seconds between WebSocket pings to quiet clients" },
 	{ "RTCGATE_WS_MAX_QUEUED", CFG_INT, "1048576", 65536, 67108864, NULL,
 	  W(max_queued), "bytes queued toward one client before it is dropped" },
+	{ "RTCGATE_ADMIN_PASSWORD", CFG_SECRET, NULL, 0, 0, NULL,
+	  W(admin_password), "password of user admin for /admin.html and "
+	  "/api/*; unset: the admin API is off (404)" },
 };
 
 const size_t wsgw_cfg_nrows = CFG_ROWS(wsgw_cfg_rows);

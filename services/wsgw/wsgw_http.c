@@ -4,42 +4,77 @@
 #include "wsgw.h"
 #include "log.h"
 
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 struct wsgw_http {
 	char *body;
 	size_t len, sent;
+	struct wsgw_http_resp resp;	/* headers waiting for writable */
+	int hdr_pending;
 };
 
 struct wsgw *wsgw_global;
+
+static int wsgw_http_headers(struct lws *wsi, struct wsgw_http *h,
+			     struct wsgw_http_resp *r)
+{
+	unsigned char hdr[LWS_PRE + 1024], *start = hdr + LWS_PRE, *p = start,
+		*end = hdr + sizeof(hdr) - 1;
+	const char *cache = r->cache ? r->cache : "no-store";
+
+	h->body = r->body;
+	r->body = NULL;
+	h->len = h->body ? strlen(h->body) : 0;
+	h->sent = 0;
+	if (lws_add_http_common_headers(wsi, (unsigned)r->status, r->type,
+					(lws_filepos_t)h->len, &p, end) ||
+	    lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_CACHE_CONTROL,
+					 (const unsigned char *)cache,
+					 (int)strlen(cache), &p, end) ||
+	    (r->hdr && lws_add_http_header_by_name(wsi,
+				(const unsigned char *)r->hdr,
+				(const unsigned char *)r->hdr_val,
+				(int)strlen(r->hdr_val), &p, end)) ||
+	    lws_finalize_write_http_header(wsi, start, &p, end))
+		return 1;
+	lws_callback_on_writable(wsi);
+	return 0;
+}
 
 static int wsgw_http_start(struct lws *wsi, struct wsgw_http *h,
 			   const char *path)
 {
 	struct wsgw *g = wsgw_global;
-	unsigned char hdr[LWS_PRE + 1024], *start = hdr + LWS_PRE, *p = start,
-		*end = hdr + sizeof(hdr) - 1;
-	int status = 200;
-	const char *type;
+	struct wsgw_http_resp r = { .status = 200 };
 
-	if (!strncmp(path, "/healthz", 8)) {
-		h->body = wsgw_health_json(g, &status);
-		type = "application/json";
+	if (wsgw_admin_path(path)) {
+		int e = wsgw_admin_http(g, wsi, path, &r);
+		if (e == EINPROGRESS)
+			return 0;	/* wsgw_http_deliver() follows */
+	} else if (!strncmp(path, "/healthz", 8)) {
+		r.body = wsgw_health_json(g, &r.status);
+		r.type = "application/json";
 	} else {
-		h->body = wsgw_health_metrics(g);
-		type = "text/plain; version=0.0.4";
+		r.body = wsgw_health_metrics(g);
+		r.type = "text/plain; version=0.0.4";
 	}
-	h->len = h->body ? strlen(h->body) : 0;
-	h->sent = 0;
-	if (lws_add_http_common_headers(wsi, (unsigned)status, type,
-					(lws_filepos_t)h->len, &p, end) ||
-	    lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_CACHE_CONTROL,
-					 (unsigned char *)"no-store", 8, &p,
-					 end) ||
-	    lws_finalize_write_http_header(wsi, start, &p, end))
-		return 1;
+	return wsgw_http_headers(wsi, h, &r);
+}
+
+void wsgw_http_deliver(struct lws *wsi, struct wsgw_http_resp *r)
+{
+	struct wsgw_http *h = lws_wsi_user(wsi);
+
+	if (!h) {
+		free(r->body);
+		return;
+	}
+	h->resp = *r;
+	r->body = NULL;
+	h->hdr_pending = 1;
 	lws_callback_on_writable(wsi);
-	return 0;
 }
 
 static int wsgw_http_write(struct lws *wsi, struct wsgw_http *h)
@@ -117,21 +152,43 @@ static int wsgw_http_cb(struct lws *wsi, enum lws_callback_reasons reason,
 		LOG_INFO("http", "refused WebSocket without subprotocol sip");
 		return -1;
 	case LWS_CALLBACK_HTTP: {
-		char uri[64] = "";
-		lws_hdr_copy(wsi, uri, sizeof(uri), WSI_TOKEN_GET_URI);
+		char uri[256] = "";
+		/* a URI too long to copy, or a method without one (POST),
+		 * reaches the admin API as "/api/?" and is refused there */
+		if (lws_hdr_copy(wsi, uri, sizeof(uri), WSI_TOKEN_GET_URI) <= 0) {
+			char *u = NULL;
+			int ul = 0;
+			if (lws_http_get_uri_and_method(wsi, &u, &ul) >= 0 &&
+			    u && ul > 0 && wsgw_admin_path(u))
+				snprintf(uri, sizeof(uri), "/api/?");
+		}
 		if (h)
 			return wsgw_http_start(wsi, h, uri);
 		return 1;
 	}
+	case LWS_CALLBACK_HTTP_BODY:
+		return 0;	/* nothing here takes a body: dropped */
+	case LWS_CALLBACK_HTTP_BODY_COMPLETION:
+		/* lws would end the transaction here, under our answer */
+		if (h && (h->body || h->hdr_pending))
+			return 0;
+		break;
 	case LWS_CALLBACK_HTTP_WRITEABLE:
+		if (h && h->hdr_pending) {
+			h->hdr_pending = 0;
+			return wsgw_http_headers(wsi, h, &h->resp);
+		}
 		if (h && h->body)
 			return wsgw_http_write(wsi, h);
 		break;
 	case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
 	case LWS_CALLBACK_CLOSED_HTTP:
+		wsgw_admin_http_closed(g, wsi);
 		if (h) {
 			free(h->body);
-			h->body = NULL;
+			free(h->resp.body);
+			h->body = h->resp.body = NULL;
+			h->hdr_pending = 0;
 		}
 		break;
 	default:
