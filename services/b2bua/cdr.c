@@ -168,6 +168,7 @@ json_t *cdr_json(const struct cdr *c)
 	if (!c || !(o = json_object()))
 		return NULL;
 	put(o, "v", json_integer(1), &err);
+	put(o, "kind", json_string("cdr"), &err);	/* the bus envelope */
 	put(o, "call_id", cdr_str(c->call_id), &err);
 	put(o, "direction", json_string(cdr_dir_name(c->dir)), &err);
 	put(o, "from", cdr_str(c->from), &err);

@@ -3,7 +3,7 @@
  *
  * Record fields (times are wall-clock milliseconds since the epoch; a
  * moment that did not happen is null):
- *   v 1, call_id, direction "web->sip" | "sip->web" | "web->web",
+ *   v 1, kind "cdr", call_id, direction "web->sip" | "sip->web" | "web->web",
  *   from, to, caller_addr, start, answer, end, setup_ms (answer or end
  *   minus start), duration_ms (end minus answer; 0 when not answered),
  *   codec_web, codec_sip, transcoded, media_node, end_reason, sip_status,

@@ -44,9 +44,18 @@ static void wsgw_on_signal(int sig)
 		lws_cancel_service(wsgw.lws);
 }
 
+/* NATS threads wake the lws thread through the hand-off queue; once the
+ * context is being destroyed (it still announces closed connections on
+ * the bus, so the bus outlives it) a late message must not touch it. */
+static pthread_mutex_t wsgw_wake_lock = PTHREAD_MUTEX_INITIALIZER;
+static int wsgw_wake_ok;
+
 static void wsgw_wake(void *arg)
 {
-	lws_cancel_service(arg);
+	pthread_mutex_lock(&wsgw_wake_lock);
+	if (wsgw_wake_ok)
+		lws_cancel_service(arg);
+	pthread_mutex_unlock(&wsgw_wake_lock);
 }
 
 /* The once-a-second housekeeping, on the lws thread. */
@@ -238,6 +247,7 @@ int main(void)
 	}
 	handoff_free(wsgw.ho, NULL);	/* re-made with the context to wake */
 	handoff_new(&wsgw.ho, 100000, wsgw_wake, wsgw.lws);
+	wsgw_wake_ok = 1;
 	if (wsgw_bus_start(&wsgw) || wsgw_admin_start(&wsgw))
 		goto out;
 	lws_sul_schedule(wsgw.lws, 0, &wsgw.tick, wsgw_tick, 1);
@@ -246,7 +256,10 @@ int main(void)
 		;
 	rc = EXIT_SUCCESS;
 out:
+	pthread_mutex_lock(&wsgw_wake_lock);
+	wsgw_wake_ok = 0;
 	wsgw.shutting_down = 1;
+	pthread_mutex_unlock(&wsgw_wake_lock);
 	if (wsgw.lws)
 		lws_context_destroy(wsgw.lws);	/* closes and announces conns */
 	wsgw.lws = NULL;

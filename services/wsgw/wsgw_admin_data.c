@@ -304,7 +304,7 @@ static void wsgw_admin_beat_heard(struct bus *b, natsMsg *msg, void *arg)
 				(handoff_dtor_h *)json_decref);
 }
 
-/* A CDR is a record, not an envelope (no "kind"): checked here. */
+/* A CDR (kind "cdr") has no schema in busmsg: checked here. */
 static void wsgw_admin_cdr_heard(struct bus *b, natsMsg *msg, void *arg)
 {
 	struct wsgw *g = arg;

@@ -160,7 +160,8 @@ static void test_json_fields(void **state)
 			    "end_reason")), "normal-clearing");
 	assert_int_equal(json_integer_value(json_object_get(j,
 			 "sip_status")), 200);
-	assert_int_equal(json_object_size(j), 18);
+	assert_string_equal(json_string_value(json_object_get(j, "kind")), "cdr");
+	assert_int_equal(json_object_size(j), 19);
 	json_decref(j);
 }
 
