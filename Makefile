@@ -92,7 +92,7 @@ $(BUILD)/bin/rtcgate-echo: $(ECHO_OBJ) $(COMMON_LIB)
 # sofia-sip: with libnice in the same process, sofia's
 # stun_message_length() would replace libnice's (see above).
 PEER_OBJ := $(PEER_SRC:%.c=$(BUILD)/%.o) \
-	$(patsubst %,$(BUILD)/services/mediad/%.o,dtls srtpx sdp sdp_write g711 rtp) \
+	$(patsubst %,$(BUILD)/services/mediad/%.o,dtls srtpx srtp_ossl sdp sdp_write g711 rtp) \
 	$(patsubst %,$(BUILD)/common/%.o,bus busmsg log handoff)
 $(BUILD)/tools/webrtc-peer/%.o: CFLAGS += -Iservices/mediad
 $(BUILD)/bin/rtcgate-peer: $(PEER_OBJ)

@@ -207,7 +207,9 @@ async function oneRun(o, calls, runNo) {
     await suite.startNats();
     const proc = suite.service('mediad', { RTCGATE_MEDIA_IP: '127.0.0.1',
       RTCGATE_MEDIA_WORKERS: String(o.workers), RTCGATE_MEDIA_PORTS: PORTS.join('-'),
-      RTCGATE_MAX_CALLS: '20000', RTCGATE_LOG_LEVEL: 'info', RTCGATE_MEDIA_TIMEOUT: '60' });
+      RTCGATE_MAX_CALLS: '20000', RTCGATE_LOG_LEVEL: 'info', RTCGATE_MEDIA_TIMEOUT: '60',
+      // the peers inherit it too (they link srtpx)
+      RTCGATE_SRTP_BACKEND: process.env.RTCGATE_SRTP_BACKEND || 'openssl' });
     await waitFor(() => suite.health('mediad', proc.id), 5000, 'mediad');
     if (o['mediad-nice']) {
       for (const tid of fs.readdirSync(`/proc/${proc.pid}/task`)) {

@@ -39,7 +39,7 @@ c_bench_recipe() {
 	packet)	echo "services/mediad/g711.c services/mediad/rtp.c||" ;;
 	icelite) echo "services/mediad/icelite.c|nice|-lcrypto" ;;
 	xcode)	echo "services/mediad/xcode.c services/mediad/g711.c|opus|-lm" ;;
-	srtp)	echo "services/mediad/srtpx.c|libsrtp2 openssl|-lpthread" ;;
+	srtp)	echo "services/mediad/srtpx.c services/mediad/srtp_ossl.c|libsrtp2 openssl|-lpthread" ;;
 	*)	echo "" ;;
 	esac
 }

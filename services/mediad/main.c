@@ -1,11 +1,12 @@
 /* mediad: the media node.  Settings, the node's DTLS certificate, the
  * port pool and the packet workers; the main thread runs the GLib loop
- * for signals and the heartbeat. */
+ * for signals, the heartbeat and draining. */
 #include "msess.h"
 #include "log.h"
-#include "svc_loop.h"
 
 #include <arpa/inet.h>
+#include <glib-unix.h>
+#include <signal.h>
 #include <ifaddrs.h>
 #include <nats/nats.h>
 #include <stdlib.h>
@@ -36,9 +37,14 @@ static const struct metric_def mediad_metrics[MM__COUNT] = {
 	[MM_SDP_BAD] = { "media_sdp_refused_total", "offers or answers refused" },
 	[MM_PORTS_FREE] = { "media_ports_free", "free port pairs" },
 	[MM_DTMF] = { "media_dtmf_total", "DTMF events seen" },
+	[MM_DROP_HOLD] = { "media_drop_hold_total", "packets not sent toward a leg on hold" },
+	[MM_DTMF_SENT] = { "media_dtmf_sent_total", "DTMF digits sent (media_dtmf)" },
+	[MM_UPDATES] = { "media_updates_total", "re-offers handled (media_update)" },
+	[MM_DRAINING] = { "media_draining", "1 while draining (no new sessions)" },
 };
 
 static struct mediad md;
+static GMainLoop *mediad_loop;
 
 /* RTCGATE_MEDIA_IP's default: the first non-loopback IPv4 address. */
 static char *mediad_default_ip(void)
@@ -100,32 +106,43 @@ static void mediad_teardown(void)
 	dtls_ctx_free(md.dtls);
 }
 
+static gboolean mediad_on_term(gpointer arg)
+{
+	mdrain_on_term();
+	return G_SOURCE_CONTINUE;
+}
+
+static gboolean mediad_on_int(gpointer arg)
+{
+	LOG_INFO("main", "SIGINT: exiting now");
+	mdrain_quit();
+	return G_SOURCE_CONTINUE;
+}
+
 int main(void)
 {
-	struct svc_loop loop;
 	int rc = EXIT_FAILURE;
 
 	if (svc_configure(&md.svc, "mediad", mcfg_rows, mcfg_nrows, &md.cfg))
 		return 2;
-	if (svc_loop_init(&loop, 100000))
-		goto out;
+	signal(SIGPIPE, SIG_IGN);
+	mediad_loop = g_main_loop_new(NULL, FALSE);
+	mdrain_init(&md, mediad_loop);
+	g_unix_signal_add(SIGTERM, mediad_on_term, NULL);
+	g_unix_signal_add(SIGINT, mediad_on_int, NULL);
 	if (mediad_setup() ||
 	    svc_start(&md.svc, mediad_metrics, MM__COUNT) || mbus_start(&md))
-		goto out_loop;
+		goto out;
 	metrics_set(&md.svc.metrics, MM_UP, 1);
-	GSource *hb = g_timeout_source_new((guint)md.cfg.heartbeat_ms);
-	g_source_set_callback(hb, mbus_heartbeat, &md, NULL);
-	g_source_attach(hb, loop.ctx);
-	g_source_unref(hb);
+	g_timeout_add((guint)md.cfg.heartbeat_ms, mbus_heartbeat, &md);
 	LOG_INFO("main", "ready: node %s, %s", md.svc.id, md.fingerprint);
-	svc_loop_run(&loop);
+	g_main_loop_run(mediad_loop);
 	atomic_store(&md.draining, 1);
 	rc = EXIT_SUCCESS;
-out_loop:
-	svc_loop_fini(&loop, NULL);
 out:
 	svc_stop(&md.svc, mcfg_rows, mcfg_nrows, &md.cfg);
 	mediad_teardown();
+	g_main_loop_unref(mediad_loop);
 	nats_CloseAndWait(2000);
 	return rc;
 }

@@ -63,6 +63,23 @@ static void mbus_on_request(struct bus *b, natsMsg *msg, void *arg)
 		return;
 	}
 	const char *kind = busmsg_kind(m);
+	if (!strcmp(kind, "media_drain") && !arg) {
+		/* For a preStop hook: the same as SIGTERM. */
+		json_t *r = busmsg_new("media_ok");
+		json_object_set_new(r, "node", json_string(mbus_md->svc.id));
+		json_object_set_new(r, "draining", json_true());
+		json_object_set_new(r, "sessions",
+				    json_integer(atomic_load(&mbus_md->nsessions)));
+		/* Refuse new sessions from now on, not from when the main
+		 * loop gets to it: a create right after this reply must see
+		 * it. */
+		atomic_store(&mbus_md->draining, 1);
+		mdrain_request();
+		bus_reply(mbus_md->svc.bus, msg, r);
+		json_decref(r);
+		json_decref(m);
+		return;
+	}
 	if (!strcmp(kind, "media_create"))
 		w = mbus_pick();
 	else if (!strncmp(kind, "media_", 6) && !arg)

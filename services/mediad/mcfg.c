@@ -28,8 +28,17 @@ const struct cfg_row mcfg_rows[] = {
 	  "ICE-lite on a reachable address (full ICE is not built yet)" },
 	{ "RTCGATE_OPUS_COMPLEXITY", CFG_INT, "5", 0, 10, NULL,
 	  M(opus_complexity), "Opus encoder complexity when transcoding" },
+	/* read by srtpx_global_init itself (it also serves rtcgate-peer);
+	 * the row validates the value and lists it with the others */
+	{ "RTCGATE_SRTP_BACKEND", CFG_ENUM, "openssl", 0, 0,
+	  "openssl|libsrtp", M(srtp_backend),
+	  "SRTP primitives: openssl (libcrypto) or libsrtp (its own; NSS on "
+	  "Debian, whose cost grows with the number of calls)" },
 	{ "RTCGATE_MEDIA_HEARTBEAT_MS", CFG_INT, "1000", 100, 60000, NULL,
 	  M(heartbeat_ms), "interval of the load heartbeat on the bus" },
+	{ "RTCGATE_MEDIA_DRAIN_GRACE", CFG_INT, "30", 0, 86400, NULL,
+	  M(drain_grace_s), "after SIGTERM: seconds existing calls may go on "
+	  "(no new ones) before they are ended; 0: exit at once" },
 };
 
 const size_t mcfg_nrows = CFG_ROWS(mcfg_rows);

@@ -34,6 +34,8 @@ struct mcfg {
 	int ice_mode;			/* 0 lite (only mode built so far) */
 	long opus_complexity;
 	long heartbeat_ms;
+	long drain_grace_s;		/* SIGTERM: seconds to wait for calls */
+	int srtp_backend;		/* 0 openssl, 1 libsrtp (srtpx.c) */
 };
 
 extern const struct cfg_row mcfg_rows[];
@@ -46,6 +48,7 @@ enum {
 	MM_STUN_OK, MM_STUN_UNAUTH, MM_STUN_BAD, MM_DTLS_OK, MM_DTLS_FAIL,
 	MM_SRTP_AUTH, MM_SRTP_REPLAY, MM_SRTP_OTHER, MM_TIMEOUTS,
 	MM_BUS_BAD, MM_SDP_BAD, MM_PORTS_FREE, MM_DTMF,
+	MM_DROP_HOLD, MM_DTMF_SENT, MM_UPDATES, MM_DRAINING,
 	MM__COUNT
 };
 
@@ -68,6 +71,14 @@ struct mediad {
 /* ---- the bus (mbus.c) ---- */
 int mbus_start(struct mediad *md);
 int mbus_heartbeat(void *md);	/* a GSourceFunc */
+/* ---- draining (mdrain.c, on the main loop) ---- */
+struct _GMainLoop;
+void mdrain_init(struct mediad *md, struct _GMainLoop *loop);
+/* SIGTERM: the first drains, a second quits. */
+void mdrain_on_term(void);
+void mdrain_quit(void);
+/* Start draining from any thread (media_drain). */
+void mdrain_request(void);
 
 /* ---- port pool (mport.c) ---- */
 int mport_pool_new(struct mport_pool **pp, int lo, int hi);

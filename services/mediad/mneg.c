@@ -6,7 +6,14 @@
  * side has chosen.  SIP offers: the browser is offered the SIP side's codec
  * first (relay) and Opus (transcode); the SIP side is answered once the
  * browser has chosen.  Audio only so far: other m= lines are rejected
- * (port 0), as RFC 3264 6 allows. */
+ * (port 0), as RFC 3264 6 allows.
+ *
+ * Re-offers (mneg_update): a change the other side must see (a direction,
+ * i.e. hold and resume, or dropping the codec in use) becomes an offer for
+ * the other side, whose answer completes both exchanges; anything else
+ * (an ICE restart from the browser, a session refresh) is answered at once.
+ * Directions are mirrored: what one side offers we offer on to the other,
+ * and the other's answer decides ours to the first (mneg_dir_answer). */
 #include "msess.h"
 #include "log.h"
 
@@ -103,11 +110,55 @@ static int mneg_parse(const char *text, struct sdp_session **sdp, char *why,
 	return 0;
 }
 
-static void mneg_origin(GString *g, const struct msess *s)
+bool mneg_dir_sends(enum sdp_dir d)
 {
-	g_string_append_printf(g, "v=0\r\no=rtcgate %" PRIu64 " %u IN IP4 %s\r\n"
-			       "s=rtcgate\r\nt=0 0\r\n", s->created_us,
-			       s->answered ? 2u : 1u, s->md->cfg.media_ip);
+	return d != SDP_DIR_RECVONLY && d != SDP_DIR_INACTIVE;
+}
+
+bool mneg_dir_recvs(enum sdp_dir d)
+{
+	return d != SDP_DIR_SENDONLY && d != SDP_DIR_INACTIVE;
+}
+
+enum sdp_dir mneg_dir_make(bool send, bool recv)
+{
+	return send && recv ? SDP_DIR_SENDRECV : send ? SDP_DIR_SENDONLY :
+	       recv ? SDP_DIR_RECVONLY : SDP_DIR_INACTIVE;
+}
+
+enum sdp_dir mneg_dir_answer(enum sdp_dir dA, enum sdp_dir dB)
+{
+	return sdp_dir_answer(dA, dB);
+}
+
+bool mleg_may_send(const struct mleg *l)
+{
+	return mneg_dir_sends(l->ldir) && mneg_dir_recvs(l->dir);
+}
+
+bool msess_held(const struct msess *s)
+{
+	return !mleg_may_send(&s->web) || !mleg_may_send(&s->sip) ||
+	       !mneg_dir_sends(s->web.dir) || !mneg_dir_sends(s->sip.dir);
+}
+
+/* v= and o= in front of the body of our SDP on leg l.  The version grows
+ * only when the body changes: RFC 3264 8 asks for the same version on an
+ * unchanged description (a session refresh), one more on any change. */
+static char *mneg_finish(struct msess *s, struct mleg *l, GString *body)
+{
+	guint h = g_str_hash(body->str);
+	char head[160];
+
+	if (!l->o_ver || h != l->o_hash) {
+		l->o_ver++;
+		l->o_hash = h;
+	}
+	snprintf(head, sizeof(head), "v=0\r\no=rtcgate %" PRIu64 " %u IN IP4 "
+		 "%s\r\ns=rtcgate\r\nt=0 0\r\n", s->created_us, l->o_ver,
+		 s->md->cfg.media_ip);
+	g_string_prepend(body, head);
+	return g_string_free(body, FALSE);
 }
 
 static void mneg_rtpmap(GString *g, int pt, const char *name)
@@ -148,6 +199,18 @@ static const char *mneg_dir(enum sdp_dir d)
 	return d == SDP_DIR_UNSET ? "sendrecv" : sdp_dir_name(d);
 }
 
+/* a=setup of our WebRTC SDP.  A first offer leaves the browser the
+ * choice; a re-offer names the role we hold, which keeps the DTLS
+ * association (RFC 8842 5.5: a new setup role would mean a new one). */
+static const char *mneg_setup(const struct msess *s, bool offer)
+{
+	const struct mleg *l = &s->web;
+
+	if (offer && !s->answered)
+		return "actpass";
+	return l->role == DTLS_ROLE_SERVER ? "passive" : "active";
+}
+
 /* Our WebRTC m=audio: ICE-lite, DTLS-SRTP, rtcp-mux, one host candidate. */
 static void mneg_web_media(GString *g, struct msess *s, const int *pts,
 			   const char *const *names, size_t n, bool offer)
@@ -165,10 +228,8 @@ static void mneg_web_media(GString *g, struct msess *s, const int *pts,
 			       "a=fingerprint:%s\r\na=setup:%s\r\na=mid:%s\r\n"
 			       "a=%s\r\na=rtcp-mux\r\n", ip,
 			       icelite_ufrag(&l->ice), icelite_pwd(&l->ice),
-			       s->md->fingerprint, offer ? "actpass" :
-			       l->role == DTLS_ROLE_SERVER ? "passive" : "active",
-			       l->mid, mneg_dir(sdp_dir_answer(l->dir,
-							       SDP_DIR_SENDRECV)));
+			       s->md->fingerprint, mneg_setup(s, offer),
+			       l->mid, mneg_dir(l->ldir));
 	for (size_t i = 0; i < n; i++)
 		mneg_rtpmap(g, pts[i], names[i]);
 	mneg_te(g, l->codec.te_pt);
@@ -193,33 +254,38 @@ static void mneg_sip_media(GString *g, struct msess *s, const int *pts,
 	for (size_t i = 0; i < n; i++)
 		mneg_rtpmap(g, pts[i], names[i]);
 	mneg_te(g, l->codec.te_pt);
-	g_string_append_printf(g, "a=ptime:20\r\na=%s\r\n",
-			       mneg_dir(sdp_dir_answer(l->dir,
-						       SDP_DIR_SENDRECV)));
+	g_string_append_printf(g, "a=ptime:20\r\na=%s\r\n", mneg_dir(l->ldir));
 }
 
-/* The peer's address for a plain RTP leg, from c= and the m= port. */
-static int mneg_sip_peer(struct mleg *l, const struct sdp_media *m)
+/* The peer's address for a plain RTP leg, from c= and the m= port.  In
+ * the first exchange a source already latched (symmetric RTP, a peer
+ * behind NAT) wins; a re-offer that moves the address is believed, and
+ * symmetric RTP latches anew. */
+static int mneg_sip_peer(struct mleg *l, const struct sdp_media *m,
+			 bool again)
 {
-	struct sockaddr_in *a = (struct sockaddr_in *)&l->peer;
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	const struct sockaddr_in *o = (const void *)&l->peer;
 
-	memset(&l->peer, 0, sizeof(l->peer));
-	a->sin_family = AF_INET;
-	a->sin_port = htons(m->port);
+	a.sin_port = htons(m->port);
 	if (m->conn.af != SDP_AF_IP4 ||
-	    inet_pton(AF_INET, m->conn.addr, &a->sin_addr) != 1)
+	    inet_pton(AF_INET, m->conn.addr, &a.sin_addr) != 1)
 		return EAFNOSUPPORT;
-	l->peerlen = sizeof(*a);
-	l->dir = m->dir;
+	if (l->peerlen && o->sin_addr.s_addr == a.sin_addr.s_addr &&
+	    o->sin_port == a.sin_port)
+		return 0;
+	if (l->latched && !again)
+		return 0;
+	l->latched = false;
+	memset(&l->peer, 0, sizeof(l->peer));
+	memcpy(&l->peer, &a, sizeof(a));
+	l->peerlen = sizeof(a);
 	return 0;
 }
 
 /* WebRTC transport details of the browser's m= line. */
-static int mneg_web_transport(struct msess *s, const struct sdp_media *m,
-			      char *why, size_t whylen)
+static int mneg_web_check(const struct sdp_media *m, char *why, size_t whylen)
 {
-	struct mleg *l = &s->web;
-
 	if (m->proto != SDP_PROTO_UDP_TLS_RTP_SAVPF &&
 	    m->proto != SDP_PROTO_RTP_SAVPF) {
 		snprintf(why, whylen, "not a WebRTC audio line (%s)",
@@ -232,13 +298,67 @@ static int mneg_web_transport(struct msess *s, const struct sdp_media *m,
 			 "sha-256 fingerprint or rtcp-mux");
 		return EPROTO;
 	}
+	return 0;
+}
+
+static int mneg_web_transport(struct msess *s, const struct sdp_media *m,
+			      char *why, size_t whylen)
+{
+	struct mleg *l = &s->web;
+
+	if (mneg_web_check(m, why, whylen))
+		return EPROTO;
 	if (icelite_set_remote_ufrag(&l->ice, m->tp.ufrag)) {
 		snprintf(why, whylen, "bad ice-ufrag");
 		return EPROTO;
 	}
 	snprintf(l->remote_fp, sizeof(l->remote_fp), "%s", m->tp.fp_hex);
+	snprintf(l->remote_pwd, sizeof(l->remote_pwd), "%s", m->tp.pwd);
 	snprintf(l->mid, sizeof(l->mid), "%s", m->mid[0] ? m->mid : "0");
 	l->dir = m->dir;
+	return 0;
+}
+
+/* A later WebRTC description (re-offer, or the answer to ours): same
+ * certificate, a setup that keeps our DTLS role, new ICE credentials
+ * taken (an ICE restart, RFC 8445 9: we answer with new ones of ours). */
+static int mneg_web_again(struct msess *s, const struct sdp_media *m,
+			  bool offer, char *why, size_t whylen)
+{
+	struct mleg *l = &s->web;
+	enum sdp_setup st = m->tp.setup;
+	bool restart;
+
+	if (mneg_web_check(m, why, whylen))
+		return EPROTO;
+	if (strcasecmp(m->tp.fp_hex, l->remote_fp)) {
+		snprintf(why, whylen, "a re-offer that changes the DTLS "
+			 "fingerprint is refused for now");
+		return ENOTSUP;
+	}
+	/* Our role is fixed: the peer may say actpass (offer) or the role
+	 * opposite ours, never ours (RFC 8842 5.5). */
+	if ((st == SDP_SETUP_ACTIVE && l->role == DTLS_ROLE_CLIENT) ||
+	    (st == SDP_SETUP_PASSIVE && l->role == DTLS_ROLE_SERVER) ||
+	    (!offer && st == SDP_SETUP_ACTPASS)) {
+		snprintf(why, whylen, "a=setup:%s would need a new DTLS "
+			 "association (not supported)", sdp_setup_name(st));
+		return ENOTSUP;
+	}
+	restart = strcmp(m->tp.ufrag, icelite_remote_ufrag(&l->ice)) ||
+		  strcmp(m->tp.pwd, l->remote_pwd);
+	if (restart && (offer ? icelite_restart(&l->ice, m->tp.ufrag) :
+			icelite_set_remote_ufrag(&l->ice, m->tp.ufrag))) {
+		snprintf(why, whylen, "bad ice-ufrag");
+		return EPROTO;
+	}
+	if (restart) {
+		snprintf(l->remote_pwd, sizeof(l->remote_pwd), "%s", m->tp.pwd);
+		l->ice_restarting = true;
+		LOG_INFO("sess", "%s: ICE restart (%s)", s->id,
+			 offer ? "browser's re-offer" : "browser's answer");
+	}
+	snprintf(l->mid, sizeof(l->mid), "%s", m->mid[0] ? m->mid : "0");
 	return 0;
 }
 
@@ -258,6 +378,75 @@ static int mneg_dtls(struct msess *s, enum sdp_setup peer, char *why,
 	return 0;
 }
 
+/* The SIP side's codec list for a browser's offer: the browser's codecs in
+ * its order, then the G.711 laws it lacks (reached by transcoding Opus). */
+static size_t mneg_sip_list(const struct msess *s, int *pts,
+			    const char **names)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < s->nweb_offer; i++) {
+		const struct sdp_codec *c = &s->web_offer[i];
+		bool opus = !strcasecmp(c->name, "opus");
+		pts[n] = opus ? PT_OPUS : (int)c->pt;
+		names[n++] = opus ? "opus" : c->name;
+	}
+	if (mneg_find(s->web_offer, s->nweb_offer, "opus")) {
+		if (!mneg_find(s->web_offer, s->nweb_offer, "PCMU"))
+			pts[n] = 0, names[n++] = "PCMU";
+		if (!mneg_find(s->web_offer, s->nweb_offer, "PCMA"))
+			pts[n] = 8, names[n++] = "PCMA";
+	}
+	return n;
+}
+
+/* The browser's codec list for a SIP offer: the SIP side's first codec
+ * first (relay), then Opus (transcode). */
+static size_t mneg_web_list(const struct msess *s, int *pts,
+			    const char **names)
+{
+	const struct sdp_codec *first = &s->sip_offer[0];
+	bool opus_first = !strcasecmp(first->name, "opus") ||
+			  s->md->cfg.codec_policy == MPOLICY_OPUS_WEB;
+	size_t n = 0;
+
+	if (opus_first)
+		pts[n] = PT_OPUS, names[n++] = "opus";
+	for (size_t i = 0; i < s->nsip_offer && n < 3; i++)
+		if (strcasecmp(s->sip_offer[i].name, "opus")) {
+			bool a = !strcasecmp(s->sip_offer[i].name, "PCMA");
+			pts[n] = a ? 8 : 0;
+			names[n++] = a ? "PCMA" : "PCMU";
+		}
+	if (!opus_first && n < 3)
+		pts[n] = PT_OPUS, names[n++] = "opus";
+	return n;
+}
+
+/* Our offer to the SIP side, with our direction on it. */
+static char *mneg_sip_offer(struct msess *s, const int *pts,
+			    const char **names, size_t n, enum sdp_dir d)
+{
+	GString *g = g_string_new(NULL);
+
+	s->sip.ldir = d;
+	mneg_sip_media(g, s, pts, names, n);
+	return mneg_finish(s, &s->sip, g);
+}
+
+/* Our offer to the browser, with our direction on it. */
+static char *mneg_web_offer(struct msess *s, const int *pts,
+			    const char **names, size_t n, enum sdp_dir d)
+{
+	GString *g = g_string_new(NULL);
+
+	s->web.ldir = d;
+	g_string_append_printf(g, "a=ice-lite\r\na=group:BUNDLE %s\r\n",
+			       s->web.mid);
+	mneg_web_media(g, s, pts, names, n, true);
+	return mneg_finish(s, &s->web, g);
+}
+
 /* Browser offer -> SIP offer. */
 static char *mneg_from_web(struct msess *s, const struct sdp_session *sd,
 			   char *why, size_t whylen)
@@ -266,8 +455,7 @@ static char *mneg_from_web(struct msess *s, const struct sdp_session *sd,
 	const struct sdp_media *m = mneg_audio(sd, &ai);
 	int te, pts[4];
 	const char *names[4];
-	size_t n = 0;
-	GString *g;
+	size_t n;
 
 	if (!m) {
 		snprintf(why, whylen, "no audio in the offer");
@@ -283,24 +471,9 @@ static char *mneg_from_web(struct msess *s, const struct sdp_session *sd,
 	}
 	s->web.codec.te_pt = te;
 	s->sip.codec.te_pt = te >= 0 ? PT_TE_SIP : -1;
-	for (size_t i = 0; i < s->nweb_offer; i++) {
-		const struct sdp_codec *c = &s->web_offer[i];
-		bool opus = !strcasecmp(c->name, "opus");
-		pts[n] = opus ? PT_OPUS : (int)c->pt;
-		names[n++] = opus ? "opus" : c->name;
-	}
-	/* G.711 laws the browser lacks, reached by transcoding its Opus. */
-	if (mneg_find(s->web_offer, s->nweb_offer, "opus")) {
-		if (!mneg_find(s->web_offer, s->nweb_offer, "PCMU"))
-			pts[n] = 0, names[n++] = "PCMU";
-		if (!mneg_find(s->web_offer, s->nweb_offer, "PCMA"))
-			pts[n] = 8, names[n++] = "PCMA";
-	}
+	n = mneg_sip_list(s, pts, names);
 	s->sip.dir = SDP_DIR_UNSET;
-	g = g_string_new(NULL);
-	mneg_origin(g, s);
-	mneg_sip_media(g, s, pts, names, n);
-	return g_string_free(g, FALSE);
+	return mneg_sip_offer(s, pts, names, n, m->dir);
 }
 
 /* SIP offer -> WebRTC offer. */
@@ -310,8 +483,7 @@ static char *mneg_from_sip(struct msess *s, const struct sdp_session *sd,
 	const struct sdp_media *m = mneg_audio(sd, NULL);
 	int te, pts[3];
 	const char *names[3];
-	size_t n = 0;
-	GString *g;
+	size_t n;
 
 	if (!m || (m->proto != SDP_PROTO_RTP_AVP &&
 		   m->proto != SDP_PROTO_RTP_AVPF)) {
@@ -320,10 +492,11 @@ static char *mneg_from_sip(struct msess *s, const struct sdp_session *sd,
 			 " (SDES-SRTP toward SIP is not built yet)" : "");
 		return NULL;
 	}
-	if (mneg_sip_peer(&s->sip, m)) {
+	if (mneg_sip_peer(&s->sip, m, false)) {
 		snprintf(why, whylen, "offer has no IPv4 connection address");
 		return NULL;
 	}
+	s->sip.dir = m->dir;
 	s->nsip_offer = mneg_collect(m, s->sip_offer, 8, &te);
 	if (!s->nsip_offer) {
 		snprintf(why, whylen, "no audio codec in common (PCMU, PCMA, opus)");
@@ -331,27 +504,10 @@ static char *mneg_from_sip(struct msess *s, const struct sdp_session *sd,
 	}
 	s->sip.codec.te_pt = te;
 	s->web.codec.te_pt = te >= 0 ? PT_TE_WEB : -1;
-	/* The SIP side's first codec first (relay), then Opus (transcode). */
-	const struct sdp_codec *first = &s->sip_offer[0];
-	bool opus_first = !strcasecmp(first->name, "opus") ||
-			  s->md->cfg.codec_policy == MPOLICY_OPUS_WEB;
-	if (opus_first)
-		pts[n] = PT_OPUS, names[n++] = "opus";
-	for (size_t i = 0; i < s->nsip_offer && n < 3; i++)
-		if (strcasecmp(s->sip_offer[i].name, "opus")) {
-			bool a = !strcasecmp(s->sip_offer[i].name, "PCMA");
-			pts[n] = a ? 8 : 0;
-			names[n++] = a ? "PCMA" : "PCMU";
-		}
-	if (!opus_first && n < 3)
-		pts[n] = PT_OPUS, names[n++] = "opus";
+	n = mneg_web_list(s, pts, names);
 	snprintf(s->web.mid, sizeof(s->web.mid), "0");
 	s->web.dir = SDP_DIR_UNSET;
-	g = g_string_new(NULL);
-	mneg_origin(g, s);
-	g_string_append(g, "a=ice-lite\r\na=group:BUNDLE 0\r\n");
-	mneg_web_media(g, s, pts, names, n, true);
-	return g_string_free(g, FALSE);
+	return mneg_web_offer(s, pts, names, n, m->dir);
 }
 
 char *mneg_create(struct msess *s, enum msess_origin side, const char *sdp,
@@ -363,17 +519,58 @@ char *mneg_create(struct msess *s, enum msess_origin side, const char *sdp,
 	if (mneg_parse(sdp, &sd, why, whylen))
 		return NULL;
 	s->origin = side;
-	s->offer_sdp = g_strdup(sdp);	/* the answer mirrors its m= lines */
+	s->offer_sdp = g_strdup(sdp);
+	if (side == MSESS_FROM_WEB)	/* the answer mirrors its m= lines */
+		s->web_tmpl = g_strdup(sdp);
 	out = side == MSESS_FROM_WEB ? mneg_from_web(s, sd, why, whylen) :
 				      mneg_from_sip(s, sd, why, whylen);
 	sdp_session_free(sd);
 	return out;
 }
 
-/* Relay maps and, when the legs differ, the transcoder. */
+/* The transcoder a session needs, made or released. */
+static int mneg_xcode(struct msess *s, char *why, size_t whylen)
+{
+	struct xcode_cfg xc;
+
+	if (!s->transcode) {
+		if (s->xc) {
+			xcode_free(s->xc);
+			s->xc = NULL;
+			atomic_fetch_sub(&s->md->ntranscode, 1);
+		}
+		return 0;
+	}
+	if (s->xc)
+		return 0;
+	if (strcmp(s->web.codec.name, "opus") ||
+	    !strcmp(s->sip.codec.name, "opus")) {
+		snprintf(why, whylen, "cannot transcode %s <-> %s",
+			 s->web.codec.name, s->sip.codec.name);
+		return ENOTSUP;
+	}
+	if (atomic_fetch_add(&s->md->ntranscode, 1) >= s->md->cfg.max_transcode) {
+		atomic_fetch_sub(&s->md->ntranscode, 1);
+		snprintf(why, whylen, "transcode limit reached");
+		return EBUSY;
+	}
+	xcode_cfg_default(&xc);
+	xc.complexity = (int)s->md->cfg.opus_complexity;
+	if (xcode_new(&s->xc, &xc)) {
+		atomic_fetch_sub(&s->md->ntranscode, 1);
+		snprintf(why, whylen, "transcoder setup failed");
+		return ENOMEM;
+	}
+	return 0;
+}
+
+/* Relay maps and, when the legs differ, the transcoder.  After the first
+ * exchange the rewriters are kept (only their payload type maps change),
+ * so SSRC, sequence numbers and timestamps run on across re-offers. */
 static int mneg_apply(struct msess *s, char *why, size_t whylen)
 {
 	struct mleg *w = &s->web, *p = &s->sip;
+	bool was = s->transcode;
 
 	s->transcode = strcasecmp(w->codec.name, p->codec.name) != 0;
 	for (int i = 0; i < 2; i++) {
@@ -383,7 +580,11 @@ static int mneg_apply(struct msess *s, char *why, size_t whylen)
 			.ssrc = out->ssrc, .seq = out->seq, .ts = out->ts,
 			.ts_step = opus ? 960 : 160, .mark_on_switch = true,
 		};
-		rtp_rewrite_init(&out->rw, &rc);
+		if (!s->answered)
+			rtp_rewrite_init(&out->rw, &rc);
+		else
+			memset(out->rw.pt_map, RTP_PT_NONE,
+			       sizeof(out->rw.pt_map));
 		if (!s->transcode)
 			rtp_rewrite_map_pt(&out->rw, (uint8_t)in->codec.pt,
 					   (uint8_t)out->codec.pt);
@@ -392,43 +593,24 @@ static int mneg_apply(struct msess *s, char *why, size_t whylen)
 			rtp_rewrite_map_pt(&out->rw, (uint8_t)in->codec.te_pt,
 					   (uint8_t)out->codec.te_pt);
 	}
-	if (!s->transcode)
-		return 0;
-	if (strcmp(w->codec.name, "opus") || !strcmp(p->codec.name, "opus")) {
-		snprintf(why, whylen, "cannot transcode %s <-> %s",
-			 w->codec.name, p->codec.name);
-		return ENOTSUP;
-	}
-	if (atomic_fetch_add(&s->md->ntranscode, 1) >= s->md->cfg.max_transcode) {
-		atomic_fetch_sub(&s->md->ntranscode, 1);
-		s->transcode = false;
-		snprintf(why, whylen, "transcode limit reached");
+	if (mneg_xcode(s, why, whylen)) {
+		s->transcode = was && s->xc;
 		return EBUSY;
-	}
-	struct xcode_cfg xc;
-	xcode_cfg_default(&xc);
-	xc.complexity = (int)s->md->cfg.opus_complexity;
-	if (xcode_new(&s->xc, &xc)) {
-		atomic_fetch_sub(&s->md->ntranscode, 1);
-		s->transcode = false;
-		snprintf(why, whylen, "transcoder setup failed");
-		return ENOMEM;
 	}
 	return 0;
 }
 
-/* The answer to the browser's offer, in its m= order. */
+/* The answer to the browser's (last) offer, in its m= order. */
 static char *mneg_web_answer(struct msess *s, char *why, size_t whylen)
 {
 	struct sdp_session *sd = NULL;
 	size_t ai = SIZE_MAX;
 	GString *g;
 
-	if (mneg_parse(s->offer_sdp, &sd, why, whylen))
+	if (mneg_parse(s->web_tmpl, &sd, why, whylen))
 		return NULL;
 	mneg_audio(sd, &ai);
 	g = g_string_new(NULL);
-	mneg_origin(g, s);
 	g_string_append_printf(g, "a=ice-lite\r\na=group:BUNDLE %s\r\n",
 			       s->web.mid);
 	for (size_t i = 0; i < sd->nmedia; i++) {
@@ -440,64 +622,76 @@ static char *mneg_web_answer(struct msess *s, char *why, size_t whylen)
 		}
 	}
 	sdp_session_free(sd);
-	return g_string_free(g, FALSE);
+	return mneg_finish(s, &s->web, g);
 }
 
-/* SIP answer to our offer: pick the browser's codec, answer it. */
-static char *mneg_sip_answered(struct msess *s, const struct sdp_session *sd,
-			       char *why, size_t whylen)
+/* Our answer to the SIP side's (last) offer: the codec in use. */
+static char *mneg_sip_answer(struct msess *s)
+{
+	const char *name = s->sip.codec.name;
+	GString *g = g_string_new(NULL);
+
+	mneg_sip_media(g, s, &s->sip.codec.pt, &name, 1);
+	return mneg_finish(s, &s->sip, g);
+}
+
+/* SIP answer to our offer: pick the browser's codec (from its offer). */
+static int mneg_sip_answered(struct msess *s, const struct sdp_session *sd,
+			     char *why, size_t whylen)
 {
 	const struct sdp_media *m = mneg_audio(sd, NULL);
 	struct sdp_codec got[8];
 	int te;
 	const struct sdp_codec *wc;
 
-	if (!m || mneg_sip_peer(&s->sip, m)) {
+	if (!m || mneg_sip_peer(&s->sip, m, s->answered)) {
 		snprintf(why, whylen, "the SIP side refused audio");
-		return NULL;
+		return EPROTO;
 	}
 	if (!mneg_collect(m, got, 8, &te)) {
 		snprintf(why, whylen, "the SIP side chose no codec we offered");
-		return NULL;
+		return EPROTO;
 	}
+	s->sip.dir = m->dir;
 	mneg_codec_set(&s->sip.codec, &got[0]);
 	s->sip.codec.te_pt = te;
-	if (te < 0)
-		s->web.codec.te_pt = -1;
 	wc = mneg_find(s->web_offer, s->nweb_offer, got[0].name);
 	if (s->md->cfg.codec_policy == MPOLICY_OPUS_WEB || !wc)
 		wc = mneg_find(s->web_offer, s->nweb_offer, "opus");
 	if (!wc) {
 		snprintf(why, whylen, "no codec for the browser");
-		return NULL;
+		return EPROTO;
 	}
 	mneg_codec_set(&s->web.codec, wc);
-	if (mneg_apply(s, why, whylen))
-		return NULL;
-	return mneg_web_answer(s, why, whylen);
+	/* The browser's telephone-event stays only if the SIP side has one
+	 * (what the browser offered is in the template, web_offer's te). */
+	if (te < 0)
+		s->web.codec.te_pt = -1;
+	return mneg_apply(s, why, whylen);
 }
 
-/* Browser answer to our offer: pick the SIP codec, answer the SIP side. */
-static char *mneg_web_answered(struct msess *s, const struct sdp_session *sd,
-			       char *why, size_t whylen)
+/* Browser answer to our offer: pick the SIP codec (from its offer). */
+static int mneg_web_answered(struct msess *s, const struct sdp_session *sd,
+			     char *why, size_t whylen)
 {
 	const struct sdp_media *m = mneg_audio(sd, NULL);
 	struct sdp_codec got[8];
 	int te;
 	const struct sdp_codec *sc;
-	GString *g;
 
 	if (!m) {
 		snprintf(why, whylen, "the browser refused audio");
-		return NULL;
+		return EPROTO;
 	}
-	if (mneg_web_transport(s, m, why, whylen) ||
-	    mneg_dtls(s, m->tp.setup, why, whylen))
-		return NULL;
+	if (!s->answered ? mneg_web_transport(s, m, why, whylen) ||
+			   mneg_dtls(s, m->tp.setup, why, whylen) :
+			   mneg_web_again(s, m, false, why, whylen))
+		return EPROTO;
 	if (!mneg_collect(m, got, 8, &te)) {
 		snprintf(why, whylen, "the browser chose no codec we offered");
-		return NULL;
+		return EPROTO;
 	}
+	s->web.dir = m->dir;
 	mneg_codec_set(&s->web.codec, &got[0]);
 	s->web.codec.te_pt = te;
 	if (te < 0)
@@ -508,16 +702,53 @@ static char *mneg_web_answered(struct msess *s, const struct sdp_session *sd,
 			sc = &s->sip_offer[i];
 	if (!sc) {
 		snprintf(why, whylen, "no codec for the SIP side");
-		return NULL;
+		return EPROTO;
 	}
 	mneg_codec_set(&s->sip.codec, sc);
-	if (mneg_apply(s, why, whylen))
+	return mneg_apply(s, why, whylen);
+}
+
+/* The first exchange: the answer for the side that offered. */
+static char *mneg_first_answer(struct msess *s, const struct sdp_session *sd,
+			       char *why, size_t whylen)
+{
+	if (s->origin == MSESS_FROM_WEB) {
+		if (mneg_sip_answered(s, sd, why, whylen))
+			return NULL;
+		s->web.ldir = mneg_dir_answer(s->web.dir, s->sip.dir);
+		return mneg_web_answer(s, why, whylen);
+	}
+	if (mneg_web_answered(s, sd, why, whylen))
 		return NULL;
-	const char *name = s->sip.codec.name;
-	g = g_string_new(NULL);
-	mneg_origin(g, s);
-	mneg_sip_media(g, s, &s->sip.codec.pt, &name, 1);
-	return g_string_free(g, FALSE);
+	s->sip.ldir = mneg_dir_answer(s->sip.dir, s->web.dir);
+	return mneg_sip_answer(s);
+}
+
+/* The other side answered a forwarded re-offer: the answer for the side
+ * that re-offered.  The first exchange's pickers serve again: a browser's
+ * re-offer was passed on as a browser offer would be, a SIP one likewise. */
+static char *mneg_update_answer(struct msess *s, const struct sdp_session *sd,
+				char *why, size_t whylen)
+{
+	struct mupdate u = s->upd;
+
+	s->upd.pending = false;
+	/* Relayed streams go on one packet after the last sent, whatever
+	 * the pause (a hold) did to the input's numbers. */
+	rtp_rewrite_resync(&s->web.rw);
+	rtp_rewrite_resync(&s->sip.rw);
+	if (u.from == MLEG_WEB) {
+		if (mneg_sip_answered(s, sd, why, whylen))
+			return NULL;
+		s->web.dir = u.dir;
+		s->web.ldir = mneg_dir_answer(u.dir, s->sip.dir);
+		return mneg_web_answer(s, why, whylen);
+	}
+	if (mneg_web_answered(s, sd, why, whylen))
+		return NULL;
+	s->sip.dir = u.dir;
+	s->sip.ldir = mneg_dir_answer(u.dir, s->web.dir);
+	return mneg_sip_answer(s);
 }
 
 char *mneg_answer(struct msess *s, const char *sdp, char *why, size_t whylen)
@@ -525,17 +756,138 @@ char *mneg_answer(struct msess *s, const char *sdp, char *why, size_t whylen)
 	struct sdp_session *sd = NULL;
 	char *out;
 
-	if (s->answered) {
-		snprintf(why, whylen, "already answered (re-offers are not "
-			 "built yet)");
+	if (s->answered && !s->upd.pending) {
+		snprintf(why, whylen, "no offer of ours awaits an answer");
 		return NULL;
 	}
 	if (mneg_parse(sdp, &sd, why, whylen))
 		return NULL;
-	out = s->origin == MSESS_FROM_WEB ? mneg_sip_answered(s, sd, why, whylen)
-					  : mneg_web_answered(s, sd, why, whylen);
+	out = s->answered ? mneg_update_answer(s, sd, why, whylen) :
+			    mneg_first_answer(s, sd, why, whylen);
 	sdp_session_free(sd);
 	if (out)
 		s->answered = true;
+	return out;
+}
+
+/* Does a re-offer still carry the codec in use on its side? */
+static bool mneg_keeps_codec(const struct mleg *l, const struct sdp_codec *c,
+			     size_t n)
+{
+	return mneg_find(c, n, l->codec.name) != NULL;
+}
+
+/* A re-offer from the browser. */
+static char *mneg_update_web(struct msess *s, const struct sdp_media *m,
+			     const char *text, bool *forward, char *why,
+			     size_t whylen)
+{
+	struct sdp_codec got[8];
+	int te, pts[4];
+	const char *names[4];
+	size_t n;
+
+	if (mneg_web_again(s, m, true, why, whylen))
+		return NULL;
+	n = mneg_collect(m, got, 8, &te);
+	if (!n) {
+		snprintf(why, whylen, "no audio codec in common (PCMU, PCMA, opus)");
+		return NULL;
+	}
+	g_free(s->web_tmpl);
+	s->web_tmpl = g_strdup(text);
+	s->upd = (struct mupdate){ .from = MLEG_WEB, .dir = m->dir,
+		.codecs = !mneg_keeps_codec(&s->web, got, n) };
+	/* Its codecs are the browser's offer now: the SIP side's answer
+	 * picks from them. */
+	memcpy(s->web_offer, got, n * sizeof(got[0]));
+	s->nweb_offer = n;
+	if (m->dir == s->web.dir && !s->upd.codecs) {
+		*forward = false;
+		return mneg_web_answer(s, why, whylen);
+	}
+	/* The other side must hear of it: offer it on, mirrored. */
+	s->upd.pending = true;
+	*forward = true;
+	s->web.dir = m->dir;	/* stop sending to a browser that holds now */
+	if (!s->upd.codecs) {
+		const char *name = s->sip.codec.name;
+		return mneg_sip_offer(s, &s->sip.codec.pt, &name, 1, m->dir);
+	}
+	s->web.codec.te_pt = te;
+	s->sip.codec.te_pt = te >= 0 ? PT_TE_SIP : -1;
+	n = mneg_sip_list(s, pts, names);
+	return mneg_sip_offer(s, pts, names, n, m->dir);
+}
+
+/* A re-offer from the SIP side. */
+static char *mneg_update_sip(struct msess *s, const struct sdp_media *m,
+			     bool *forward, char *why, size_t whylen)
+{
+	struct sdp_codec got[8];
+	int te, pts[3];
+	const char *names[3];
+	size_t n;
+
+	if (m->proto != SDP_PROTO_RTP_AVP && m->proto != SDP_PROTO_RTP_AVPF) {
+		snprintf(why, whylen, "no RTP/AVP audio in the re-offer");
+		return NULL;
+	}
+	n = mneg_collect(m, got, 8, &te);
+	if (!n) {
+		snprintf(why, whylen, "no audio codec in common (PCMU, PCMA, opus)");
+		return NULL;
+	}
+	if (mneg_sip_peer(&s->sip, m, true)) {
+		snprintf(why, whylen, "re-offer has no IPv4 connection address");
+		return NULL;
+	}
+	s->upd = (struct mupdate){ .from = MLEG_SIP, .dir = m->dir,
+		.codecs = !mneg_keeps_codec(&s->sip, got, n) };
+	memcpy(s->sip_offer, got, n * sizeof(got[0]));
+	s->nsip_offer = n;
+	if (m->dir == s->sip.dir && !s->upd.codecs) {
+		*forward = false;
+		return mneg_sip_answer(s);
+	}
+	s->upd.pending = true;
+	*forward = true;
+	s->sip.dir = m->dir;
+	if (!s->upd.codecs) {
+		const char *name = s->web.codec.name;
+		return mneg_web_offer(s, &s->web.codec.pt, &name, 1, m->dir);
+	}
+	s->sip.codec.te_pt = te;
+	s->web.codec.te_pt = te >= 0 ? PT_TE_WEB : -1;
+	n = mneg_web_list(s, pts, names);
+	return mneg_web_offer(s, pts, names, n, m->dir);
+}
+
+char *mneg_update(struct msess *s, enum mleg_kind side, const char *sdp,
+		  bool *forward, char *why, size_t whylen)
+{
+	struct sdp_session *sd = NULL;
+	const struct sdp_media *m;
+	char *out = NULL;
+
+	if (!s->answered) {
+		snprintf(why, whylen, "the first offer/answer is not complete");
+		return NULL;
+	}
+	if (mneg_parse(sdp, &sd, why, whylen))
+		return NULL;
+	if (s->upd.pending)	/* e.g. the re-INVITE it became failed */
+		LOG_INFO("sess", "%s: a new re-offer replaces the one pending",
+			 s->id);
+	s->upd.pending = false;
+	m = mneg_audio(sd, NULL);
+	if (!m)
+		snprintf(why, whylen, "no audio in the re-offer (putting audio "
+			 "on port 0 is not supported: delete the session)");
+	else if (side == MLEG_WEB)
+		out = mneg_update_web(s, m, sdp, forward, why, whylen);
+	else
+		out = mneg_update_sip(s, m, forward, why, whylen);
+	sdp_session_free(sd);
 	return out;
 }

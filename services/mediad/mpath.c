@@ -5,7 +5,9 @@
  * DTLS records fed to OpenSSL, SRTP/SRTCP through libsrtp once DTLS has
  * given keys.  SIP leg: plain RTP on an even port, RTCP on the odd one;
  * symmetric RTP (the first packet's source becomes the peer, RFC 4961).
- * Between them: relay (rewrite SSRC/seq/ts/PT) or Opus <-> G.711. */
+ * Between them: relay (rewrite SSRC/seq/ts/PT) or Opus <-> G.711, with
+ * RFC 4733 telephone-events mapped across either way and reported; nothing
+ * is sent toward a leg whose direction is on hold. */
 #include "msess.h"
 #include "clock.h"
 #include "log.h"
@@ -90,6 +92,11 @@ static void mpath_stun(struct msess *s, const uint8_t *p, size_t n,
 	case ICELITE_REPLY:
 		MD_INC(s, MM_STUN_OK);
 		/* Latch on the first valid check; a nominated pair wins. */
+		if (l->ice_restarting) {
+			/* The peer proved the new credentials (RFC 8445 9). */
+			l->ice_restarting = false;
+			msess_event(s, "ice_connected", "restart");
+		}
 		if (!l->latched || chk.use_candidate) {
 			if (!l->latched)
 				msess_event(s, "ice_connected", NULL);
@@ -198,15 +205,90 @@ static void mpath_opus_to_sip(struct msess *s, const uint8_t *rtp,
 	}
 }
 
+/* A telephone-event that arrived on leg in: its end is reported once. */
+static void mpath_dtmf_seen(struct msess *s, struct mleg *in,
+			    const uint8_t *p, const struct rtp_hdr *h)
+{
+	struct mdtmf_end e;
+	char d[2];
+	int r = mdtmf_rx_packet(&in->dtmf_rx, rtp_ts(p), p + h->hdr_len,
+				h->payload_len, &e);
+
+	if (r <= 0)
+		return;
+	in->dtmf_events++;
+	MD_INC(s, MM_DTMF);
+	d[0] = e.digit;
+	d[1] = '\0';
+	msess_event_ex(s, "dtmf", d, json_pack("{s:s, s:I}", "leg",
+		       in->kind == MLEG_WEB ? "web" : "sip", "duration",
+		       (json_int_t)e.dur_ms));
+}
+
+/* A telephone-event packet of ours on leg out: payload, marker and event
+ * timestamp given; the sequence number is the leg's next. */
+static void mpath_te_send(struct msess *s, struct mleg *out,
+			  const uint8_t *pay, bool marker, uint32_t ts)
+{
+	uint8_t pkt[RTP_HDR_MIN + MDTMF_PAYLOAD + SRTPX_TRAILER_MAX];
+	uint32_t now_ts;
+	uint16_t seq = s->transcode ? out->seq++ :
+			rtp_rewrite_insert(&out->rw, &now_ts);
+
+	pkt[0] = 0x80;
+	pkt[1] = (uint8_t)((marker ? 0x80 : 0) | (out->codec.te_pt & 0x7F));
+	rtp_wr16(pkt + 2, seq);
+	rtp_wr32(pkt + 4, ts);
+	rtp_wr32(pkt + 8, out->ssrc);
+	memcpy(pkt + RTP_HDR_MIN, pay, MDTMF_PAYLOAD);
+	if (out == &s->web)
+		mpath_to_web(s, pkt, RTP_HDR_MIN + MDTMF_PAYLOAD, sizeof(pkt));
+	else
+		mpath_send(out, pkt, RTP_HDR_MIN + MDTMF_PAYLOAD);
+}
+
+/* Transcoding: a telephone-event crosses with the other leg's payload
+ * type, SSRC and sequence numbers, its timestamp rebased onto the other
+ * leg's clock (one event, one timestamp, RFC 4733 2.3.1). */
+static void mpath_te_across(struct msess *s, struct mleg *out,
+			    const uint8_t *p, const struct rtp_hdr *h)
+{
+	uint32_t ts = rtp_ts(p);
+
+	if (out->codec.te_pt < 0 || h->payload_len < MDTMF_PAYLOAD) {
+		MD_INC(s, MM_DROP_BAD);
+		return;
+	}
+	if (!out->te_have || ts != out->te_in_ts) {
+		out->te_have = true;
+		out->te_in_ts = ts;
+		out->te_out_ts = out->ts;
+	}
+	mpath_te_send(s, out, p + h->hdr_len, rtp_marker(p), out->te_out_ts);
+}
+
 /* A plain RTP packet from one leg, out of the other. */
 static void mpath_forward(struct msess *s, struct mleg *in, uint8_t *p,
 			  size_t len, size_t cap)
 {
 	struct mleg *out = in == &s->web ? &s->sip : &s->web;
 	struct rtp_hdr h;
+	bool te;
 
 	if (!s->answered || rtp_parse(p, len, &h) < 0) {
 		MD_INC(s, MM_DROP_BAD);
+		return;
+	}
+	te = in->codec.te_pt >= 0 && rtp_pt(p) == in->codec.te_pt;
+	if (te)
+		mpath_dtmf_seen(s, in, p, &h);
+	if (!mleg_may_send(out)) {	/* on hold that way (RFC 3264 8.4) */
+		out->held++;
+		MD_INC(s, MM_DROP_HOLD);
+		return;
+	}
+	if (s->transcode && te) {
+		mpath_te_across(s, out, p, &h);
 		return;
 	}
 	if (s->transcode && rtp_pt(p) == in->codec.pt) {
@@ -222,6 +304,48 @@ static void mpath_forward(struct msess *s, struct mleg *in, uint8_t *p,
 		mpath_to_web(s, p, len, cap);
 	else
 		mpath_send(out, p, len);
+}
+
+int mpath_dtmf_queue(struct msess *s, struct mleg *l, const char *digits,
+		     unsigned dur_ms)
+{
+	if (!s->answered || l->codec.te_pt < 0)
+		return ENOTSUP;
+	return mdtmf_tx_queue(&l->dtmf_tx, digits, dur_ms);
+}
+
+/* An event starts "now" on the leg's stream, but never before the end of
+ * the last one we sent: each event needs a timestamp of its own (RFC 4733
+ * 2.3.1), even when no audio has moved the stream's clock between them. */
+static void mpath_dtmf_start(struct msess *s, struct mleg *l)
+{
+	uint32_t ts = s->transcode ? l->ts : l->rw.out_max_ts + l->rw.step;
+	uint32_t per_ms = (l->codec.clock ? l->codec.clock : 8000) / 1000;
+
+	if ((int32_t)(l->dtmf_next_ts - ts) > 0)
+		ts = l->dtmf_next_ts;
+	l->dtmf_ts = ts;
+	l->dtmf_next_ts = ts + per_ms * (l->dtmf_tx.dur_ms + MDTMF_GAP_MS);
+}
+
+/* media_dtmf digits due on leg l. */
+static void mpath_dtmf_tick(struct msess *s, struct mleg *l, unsigned ms)
+{
+	struct mdtmf_pkt pkt;
+
+	while (mdtmf_tx_tick(&l->dtmf_tx, ms, &pkt)) {
+		ms = 0;
+		if (pkt.start)
+			mpath_dtmf_start(s, l);
+		if (pkt.payload[1] & 0x80 && !l->dtmf_tx.playing)
+			MD_INC(s, MM_DTMF_SENT);
+		if (!mleg_may_send(l)) {
+			l->held++;
+			MD_INC(s, MM_DROP_HOLD);
+			continue;
+		}
+		mpath_te_send(s, l, pkt.payload, pkt.marker, l->dtmf_ts);
+	}
 }
 
 static void mpath_web_srtp(struct msess *s, uint8_t *p, size_t len,
@@ -313,11 +437,26 @@ void mpath_readable(struct msock *k, uint8_t *buf, size_t cap)
 	}
 }
 
-/* Every 10 ms: DTLS retransmissions and deadline; media timeout. */
+/* Every 10 ms: DTLS retransmissions and deadline; DTMF we send; media
+ * timeout. */
 void mpath_tick(struct msess *s, uint64_t now_us)
 {
 	struct mleg *w = &s->web;
 	uint64_t last;
+	unsigned ms = 0;
+
+	if (s->tick_us && now_us > s->tick_us) {
+		ms = (unsigned)((now_us - s->tick_us) / 1000);
+		s->tick_us += (uint64_t)ms * 1000;	/* keep the remainder */
+	} else if (!s->tick_us) {
+		s->tick_us = now_us;
+	}
+	if (s->answered && (s->web.dtmf_tx.n || s->web.dtmf_tx.playing ||
+			    s->web.dtmf_tx.gap_ms))
+		mpath_dtmf_tick(s, &s->web, ms);
+	if (s->answered && (s->sip.dtmf_tx.n || s->sip.dtmf_tx.playing ||
+			    s->sip.dtmf_tx.gap_ms))
+		mpath_dtmf_tick(s, &s->sip, ms);
 
 	if (w->dtls && !w->dtls_reported) {
 		if (dtls_conn_timeout_us(w->dtls) == 0)
@@ -330,6 +469,10 @@ void mpath_tick(struct msess *s, uint64_t now_us)
 						 : s->sip.last_rx_us;
 	if (!last)
 		last = s->created_us;
+	/* A held call may carry no RTP at all (RFC 3264 8.4); the browser's
+	 * consent checks (RFC 7675) still show it is there. */
+	if (s->answered && msess_held(s))
+		last = w->latched ? w->last_rx_us : now_us;
 	if (!s->timed_out &&
 	    now_us - last > (uint64_t)s->md->cfg.media_timeout_s * 1000000) {
 		s->timed_out = true;

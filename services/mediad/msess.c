@@ -18,6 +18,7 @@ static void msess_leg_init(struct msess *s, struct mleg *l, enum mleg_kind k)
 	l->rsock = (struct msock){ .s = s, .leg = l, .fd = -1, .rtcp = true };
 	l->codec.pt = -1;
 	l->codec.te_pt = -1;
+	mdtmf_tx_init(&l->dtmf_tx);
 	/* Random SSRC, first sequence number and timestamp: RFC 3550 5.1. */
 	RAND_bytes((unsigned char *)&l->ssrc, sizeof(l->ssrc));
 	RAND_bytes((unsigned char *)&l->seq, sizeof(l->seq));
@@ -96,16 +97,27 @@ void msess_free(struct msess *s)
 		atomic_fetch_sub(&s->md->ntranscode, 1);
 	}
 	g_free(s->offer_sdp);
+	g_free(s->web_tmpl);
 	atomic_fetch_sub(&s->md->nsessions, 1);
 	free(s);
 }
 
+static const char *msess_dir(enum sdp_dir d)
+{
+	return d == SDP_DIR_UNSET ? "sendrecv" : sdp_dir_name(d);
+}
+
 static json_t *msess_leg_stats(const struct mleg *l)
 {
-	return json_pack("{s:i, s:s, s:i, s:I, s:I, s:b}", "port", l->port,
+	return json_pack("{s:i, s:s, s:i, s:I, s:I, s:b, s:s, s:s, s:I, s:I,"
+			 " s:I}", "port", l->port,
 			 "codec", l->codec.name, "pt", l->codec.pt,
 			 "rx", (json_int_t)l->rx, "tx", (json_int_t)l->tx,
-			 "latched", l->latched);
+			 "latched", l->latched, "dir", msess_dir(l->dir),
+			 "local_dir", msess_dir(l->ldir),
+			 "held", (json_int_t)l->held,
+			 "dtmf_rx", (json_int_t)l->dtmf_events,
+			 "dtmf_tx", (json_int_t)l->dtmf_tx.sent);
 }
 
 json_t *msess_stats(const struct msess *s)
@@ -124,6 +136,12 @@ json_t *msess_stats(const struct msess *s)
 
 void msess_event(struct msess *s, const char *event, const char *detail)
 {
+	msess_event_ex(s, event, detail, NULL);
+}
+
+void msess_event_ex(struct msess *s, const char *event, const char *detail,
+		    json_t *extra)
+{
 	json_t *m = busmsg_new("media_event");
 
 	json_object_set_new(m, "node", json_string(s->md->svc.id));
@@ -131,6 +149,8 @@ void msess_event(struct msess *s, const char *event, const char *detail)
 	json_object_set_new(m, "event", json_string(event));
 	if (detail)
 		json_object_set_new(m, "detail", json_string(detail));
+	if (extra)
+		json_object_update_new(m, extra);
 	bus_publish(s->md->svc.bus, "rtcgate.media.event", NULL, m);
 	json_decref(m);
 	LOG_INFO("sess", "%s: %s%s%s", s->id, event, detail ? ": " : "",

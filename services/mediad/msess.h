@@ -5,6 +5,7 @@
 
 #include "dtls.h"
 #include "icelite.h"
+#include "mdtmf.h"
 #include "mediad.h"
 #include "sdp.h"
 #include "srtpx.h"
@@ -45,9 +46,21 @@ struct mleg {
 	uint16_t seq;			/* next seq when we generate */
 	uint32_t ts;			/* next ts when we generate */
 	struct rtp_rewrite rw;		/* relay: packets out of this leg */
-	enum sdp_dir dir;		/* as the peer asked */
+	enum sdp_dir dir;		/* the peer's, as its last SDP said */
+	enum sdp_dir ldir;		/* ours, as our last SDP to it said */
+	uint32_t o_ver;			/* o= version of our SDP on this leg */
+	guint o_hash;			/* ... and a hash of that SDP's body */
 	uint64_t last_rx_us;
 	uint64_t rx, tx;
+	uint64_t held;			/* not sent: this direction on hold */
+	/* RFC 4733 */
+	struct mdtmf_rx dtmf_rx;	/* events arriving on this leg */
+	struct mdtmf_tx dtmf_tx;	/* media_dtmf digits to send on it */
+	uint32_t dtmf_ts;		/* timestamp of the event we send */
+	uint32_t dtmf_next_ts;		/* the next one starts no earlier */
+	bool te_have;			/* transcoding: an event being mapped */
+	uint32_t te_in_ts, te_out_ts;	/* ... its timestamp in and out */
+	uint64_t dtmf_events;		/* events seen arriving */
 	/* WebRTC leg only */
 	struct icelite ice;
 	struct dtls_conn *dtls;
@@ -56,6 +69,16 @@ struct mleg {
 	bool dtls_reported;
 	char mid[SDP_MID_LEN];
 	char remote_fp[SDP_FP_LEN];
+	char remote_pwd[SDP_ICE_LEN];	/* to tell an ICE restart */
+	bool ice_restarting;		/* new credentials not yet checked */
+};
+
+/* A re-offer (media_update) waiting for the other side's answer. */
+struct mupdate {
+	bool pending;
+	enum mleg_kind from;		/* the side that re-offered */
+	enum sdp_dir dir;		/* its new direction */
+	bool codecs;			/* the codec in use was dropped */
 };
 
 enum msess_origin { MSESS_FROM_WEB, MSESS_FROM_SIP };
@@ -74,10 +97,13 @@ struct msess {
 	struct xcode *xc;
 	char *offer_sdp;		/* the first offer, owned */
 	uint64_t created_us;
+	uint64_t tick_us;		/* mpath_tick's clock, ms steps */
 	struct sdp_codec web_offer[8];	/* browser's audio codecs (web offer) */
 	size_t nweb_offer;
 	struct sdp_codec sip_offer[8];	/* SIP peer's codecs (SIP offer) */
 	size_t nsip_offer;
+	char *web_tmpl;			/* browser's last offer: answer's m= */
+	struct mupdate upd;
 };
 
 /* msess.c: life cycle (runs on the owning worker) */
@@ -86,6 +112,9 @@ int msess_new(struct mediad *md, struct mworker *w, const char *id,
 void msess_free(struct msess *s);
 json_t *msess_stats(const struct msess *s);
 void msess_event(struct msess *s, const char *event, const char *detail);
+/* The same with more fields (taken: json_object_update_new). */
+void msess_event_ex(struct msess *s, const char *event, const char *detail,
+		    json_t *extra);
 
 /* mneg.c: SDP offer/answer; each returns the SDP to send on, or NULL
  * with why set. */
@@ -93,11 +122,34 @@ char *mneg_create(struct msess *s, enum msess_origin side, const char *sdp,
 		  char *why, size_t whylen);
 char *mneg_answer(struct msess *s, const char *sdp, char *why,
 		  size_t whylen);
+/* A re-offer from one side (media_update).  Returns the SDP to send with
+ * *forward: true, an offer for the other side (whose answer then comes
+ * through mneg_answer); false, the answer for the side that re-offered. */
+char *mneg_update(struct msess *s, enum mleg_kind side, const char *sdp,
+		  bool *forward, char *why, size_t whylen);
+
+/* Directions (pure, for the tests too).  UNSET reads as sendrecv. */
+bool mneg_dir_sends(enum sdp_dir d);
+bool mneg_dir_recvs(enum sdp_dir d);
+enum sdp_dir mneg_dir_make(bool send, bool recv);
+/* Side A offered dA (we offered it on to B), B answered dB: our answer to
+ * A.  We send to A what B sends, if A receives; we take from A what B
+ * receives, if A sends. */
+enum sdp_dir mneg_dir_answer(enum sdp_dir dA, enum sdp_dir dB);
+/* Whether we may send toward this leg: we said we send, it said it
+ * receives (RFC 3264 6.1: nothing toward a sendonly or inactive peer). */
+bool mleg_may_send(const struct mleg *l);
+/* Whether the session is on hold in any direction. */
+bool msess_held(const struct msess *s);
 
 /* mpath.c: the packet path and timers */
 void mpath_readable(struct msock *k, uint8_t *buf, size_t cap);
 void mpath_tick(struct msess *s, uint64_t now_us);
 void mpath_send(struct mleg *leg, const uint8_t *p, size_t len);
+/* media_dtmf: queue digits on a leg.  0, EINVAL, ENOSPC or ENOTSUP (no
+ * telephone-event on that leg). */
+int mpath_dtmf_queue(struct msess *s, struct mleg *l, const char *digits,
+		     unsigned dur_ms);
 
 /* mworker.c */
 struct mworker {

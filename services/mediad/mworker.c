@@ -64,6 +64,15 @@ static json_t *mworker_sdp_reply(struct msess *s, char *sdp)
 	return m;
 }
 
+static json_t *mworker_ok(struct msess *s)
+{
+	json_t *m = busmsg_new("media_ok");
+
+	if (s)
+		json_object_set_new(m, "session", json_string(s->id));
+	return m;
+}
+
 static json_t *mworker_create(struct mworker *w, const json_t *req)
 {
 	const char *side = busmsg_str(req, "side");
@@ -110,14 +119,102 @@ static void mworker_delete(struct mworker *w, struct msess *s)
 	msess_free(s);
 }
 
-/* answer, delete, stats: the session named in the request. */
+/* The worker's share of the transcode count follows the session's. */
+static void mworker_xcount(struct mworker *w, bool was, bool now)
+{
+	if (!was && now)
+		atomic_fetch_add(&w->ntranscode, 1);
+	else if (was && !now)
+		atomic_fetch_sub(&w->ntranscode, 1);
+}
+
+static json_t *mworker_refused(struct mworker *w, struct msess *s,
+			       const char *what, const char *why)
+{
+	metrics_inc(&w->md->svc.metrics, MM_SDP_BAD);
+	LOG_INFO("sess", "%s: %s refused: %s", s->id, what, why);
+	return busmsg_error(BUSMSG_E_FIELD, why);
+}
+
+static json_t *mworker_answer(struct mworker *w, struct msess *s,
+			      const json_t *req)
+{
+	char why[160] = "";
+	bool was = s->transcode;
+	char *sdp = mneg_answer(s, busmsg_str(req, "sdp"), why, sizeof(why));
+
+	mworker_xcount(w, was, s->transcode);
+	if (!sdp)
+		return mworker_refused(w, s, "answer", why);
+	LOG_INFO("sess", "%s: answered: web %s/%d %s, sip %s/%d %s%s", s->id,
+		 s->web.codec.name, s->web.codec.pt, sdp_dir_name(s->web.ldir),
+		 s->sip.codec.name, s->sip.codec.pt, sdp_dir_name(s->sip.ldir),
+		 s->transcode ? ", transcoding" : "");
+	return mworker_sdp_reply(s, sdp);
+}
+
+static json_t *mworker_update(struct mworker *w, struct msess *s,
+			      const json_t *req)
+{
+	const char *side = busmsg_str(req, "side");
+	char why[160] = "";
+	bool fwd = false;
+	char *sdp;
+	json_t *m;
+
+	if (!side || (strcmp(side, "web") && strcmp(side, "sip")))
+		return busmsg_error(BUSMSG_E_FIELD, "side must be web or sip");
+	sdp = mneg_update(s, strcmp(side, "web") ? MLEG_SIP : MLEG_WEB,
+			  busmsg_str(req, "sdp"), &fwd, why, sizeof(why));
+	if (!sdp)
+		return mworker_refused(w, s, "re-offer", why);
+	metrics_inc(&w->md->svc.metrics, MM_UPDATES);
+	LOG_INFO("sess", "%s: %s re-offer (%s): %s", s->id, side,
+		 sdp_dir_name(s->upd.dir), fwd ? "offered on to the other side"
+		 : "answered");
+	m = mworker_sdp_reply(s, sdp);
+	json_object_set_new(m, "forward", json_boolean(fwd));
+	return m;
+}
+
+static json_t *mworker_dtmf(struct mworker *w, struct msess *s,
+			    const json_t *req)
+{
+	const char *leg = busmsg_str(req, "leg");
+	const char *digits = busmsg_str(req, "digits");
+	json_t *d = json_object_get(req, "duration_ms");
+	json_int_t ms = d ? json_integer_value(d) : MDTMF_DUR_DEFAULT;
+	struct mleg *l;
+	int e;
+
+	if (!leg || (strcmp(leg, "web") && strcmp(leg, "sip")))
+		return busmsg_error(BUSMSG_E_FIELD, "leg must be web or sip");
+	if (!mdtmf_digits_ok(digits))
+		return busmsg_error(BUSMSG_E_FIELD, "digits: 1-64 of 0-9*#A-D");
+	if (d && !json_is_integer(d))
+		return busmsg_error(BUSMSG_E_FIELD, "duration_ms: an integer");
+	/* A SIP INFO's Duration may be anything: play what can be played
+	 * rather than drop the digit. */
+	ms = ms < MDTMF_DUR_MIN ? MDTMF_DUR_MIN : ms > MDTMF_DUR_MAX ?
+	     MDTMF_DUR_MAX : ms;
+	l = strcmp(leg, "web") ? &s->sip : &s->web;
+	e = mpath_dtmf_queue(s, l, digits, (unsigned)ms);
+	if (e == ENOTSUP)
+		return busmsg_error(BUSMSG_E_FIELD, "leg has no telephone-event "
+				    "negotiated");
+	if (e)
+		return busmsg_error(BUSMSG_E_FIELD, "DTMF queue full");
+	LOG_INFO("sess", "%s: DTMF \"%s\" (%lld ms) queued on the %s leg",
+		 s->id, digits, (long long)ms, leg);
+	return mworker_ok(s);
+}
+
+/* The session-level requests. */
 static json_t *mworker_on_session(struct mworker *w, const char *kind,
 				  const json_t *req)
 {
 	struct msess *s = g_hash_table_lookup(w->sessions,
 					      busmsg_str(req, "session"));
-	char why[160] = "";
-	char *sdp;
 
 	if (!s)
 		return busmsg_error(BUSMSG_E_NOCONN, "no such session");
@@ -128,18 +225,29 @@ static json_t *mworker_on_session(struct mworker *w, const char *kind,
 	}
 	if (!strcmp(kind, "media_stats"))
 		return msess_stats(s);
-	sdp = mneg_answer(s, busmsg_str(req, "sdp"), why, sizeof(why));
-	if (!sdp) {
-		metrics_inc(&w->md->svc.metrics, MM_SDP_BAD);
-		LOG_INFO("sess", "%s: answer refused: %s", s->id, why);
-		return busmsg_error(BUSMSG_E_FIELD, why);
+	if (!strcmp(kind, "media_answer"))
+		return mworker_answer(w, s, req);
+	if (!strcmp(kind, "media_update"))
+		return mworker_update(w, s, req);
+	if (!strcmp(kind, "media_dtmf"))
+		return mworker_dtmf(w, s, req);
+	return busmsg_error(BUSMSG_E_KIND, "unknown media request");
+}
+
+/* Drain grace over (posted by the main thread): every session ends, each
+ * with an event the b2bua hangs its call up on. */
+static void mworker_expire(struct mworker *w)
+{
+	GHashTableIter it;
+	gpointer k, v;
+
+	for (;;) {
+		g_hash_table_iter_init(&it, w->sessions);
+		if (!g_hash_table_iter_next(&it, &k, &v))
+			break;
+		msess_event(v, "drained", "drain grace expired");
+		mworker_delete(w, v);
 	}
-	if (s->transcode)
-		atomic_fetch_add(&w->ntranscode, 1);
-	LOG_INFO("sess", "%s: answered: web %s/%d, sip %s/%d%s", s->id,
-		 s->web.codec.name, s->web.codec.pt, s->sip.codec.name,
-		 s->sip.codec.pt, s->transcode ? ", transcoding" : "");
-	return mworker_sdp_reply(s, sdp);
 }
 
 static void mworker_on_req(void *data, void *arg)
@@ -148,9 +256,12 @@ static void mworker_on_req(void *data, void *arg)
 	struct mworker *w = arg;
 	const char *kind = busmsg_str(r->msg, "kind");
 
-	mworker_reply(w, r->reply, !strcmp(kind, "media_create") ?
-		      mworker_create(w, r->msg) :
-		      mworker_on_session(w, kind, r->msg));
+	if (!strcmp(kind, "media_expire"))	/* internal, no reply */
+		mworker_expire(w);
+	else
+		mworker_reply(w, r->reply, !strcmp(kind, "media_create") ?
+			      mworker_create(w, r->msg) :
+			      mworker_on_session(w, kind, r->msg));
 	json_decref(r->msg);
 	free(r->reply);
 	free(r);

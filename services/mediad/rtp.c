@@ -245,6 +245,23 @@ int rtp_rewrite_apply(struct rtp_rewrite *rw, uint8_t *pkt, size_t len)
 	return 0;
 }
 
+void rtp_rewrite_resync(struct rtp_rewrite *rw)
+{
+	/* Forget the current source: the next packet is placed after the
+	 * newest sent (rw_new_source), and nothing of the old run counts as
+	 * stale any more. */
+	rw->have_src = false;
+	rw->have_prev = false;
+}
+
+uint16_t rtp_rewrite_insert(struct rtp_rewrite *rw, uint32_t *ts)
+{
+	rw->out_max++;
+	rw->seq_off++;
+	*ts = rw->out_max_ts;
+	return rw->out_max;
+}
+
 /* ---- RTCP parsing ---- */
 
 /* Offsets of the SDES chunks of a packet of n bytes (RFC 3550 6.5): an

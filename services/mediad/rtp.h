@@ -170,6 +170,16 @@ int rtp_rewrite_map_pt(struct rtp_rewrite *rw, uint8_t in_pt, uint8_t out_pt);
  * (unmapped) or -RTP_ERR_STALE (a late packet that would break the output
  * order): drop those. */
 int rtp_rewrite_apply(struct rtp_rewrite *rw, uint8_t *pkt, size_t len);
+/* The next input packet starts a new run as if from a new source: it
+ * continues one sequence number and one frame after the last packet sent
+ * (marked, when so configured).  For a pause the receiver must not read as
+ * loss, e.g. a resume after a hold. */
+void rtp_rewrite_resync(struct rtp_rewrite *rw);
+/* A packet of our own in the output stream (a telephone-event we send):
+ * returns its sequence number, the next one, and moves later relayed
+ * packets up by one so that none is reused.  *ts gets the timestamp of
+ * the newest packet sent. */
+uint16_t rtp_rewrite_insert(struct rtp_rewrite *rw, uint32_t *ts);
 
 /* ---- RTCP ---- */
 

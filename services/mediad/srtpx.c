@@ -6,6 +6,7 @@
  * tag, SRTCP keeps 80 bits (RFC 5764 4.1.2, RFC 4568 6.2.2).
  */
 #include "srtpx.h"
+#include "srtp_ossl.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -55,9 +56,16 @@ struct srtpx {
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 static int init_err;
 
+/* RTCGATE_SRTP_BACKEND=libsrtp keeps libsrtp's own (on Debian: NSS)
+ * primitives, to compare; otherwise ours (srtp_ossl.h).  mediad's mcfg.c
+ * rejects other values at start. */
 static void global_init(void)
 {
+	const char *b = getenv("RTCGATE_SRTP_BACKEND");
+
 	init_err = srtp_init() == srtp_err_status_ok ? 0 : EIO;
+	if (!init_err && !(b && !strcmp(b, "libsrtp")))
+		init_err = srtp_ossl_install();
 }
 
 int srtpx_global_init(void)

@@ -153,6 +153,69 @@ test('Chromium Opus <-> PCMU transcoded: tone both ways',
     // 1 kHz survives PCMU -> Opus: the browser heard it (checked in call()).
   });
 
+// The SIP side holds (sendonly) and resumes: mediad's re-offers reach the
+// real RTCPeerConnection, whose answers keep the DTLS association (no new
+// handshake: no second dtls_connected, no SRTP failures) and audio comes back.
+test('Chromium takes mediad\'s hold and resume re-offers on the same DTLS association',
+  { skip: !browser.available() && `no ${browser.CHROMIUM}` }, async () => {
+    const page = await chrome.browser.newPage();
+    await page.goto(chrome.url);
+    await page.evaluate(browser.PAGE_HELPERS);
+    const peer = await new RtpPeer().open();
+    const reanswer = (sdp) => page.evaluate(async (o) => {
+      await window.pc.setRemoteDescription({ type: 'offer', sdp: o });
+      await window.pc.setLocalDescription(await window.pc.createAnswer());
+      return window.pc.localDescription.sdp;
+    }, sdp);
+    try {
+      const c = await req(relay, { kind: 'media_create', side: 'web', sdp: await page.evaluate(() => window.rtc.offer()) });
+      const a = await req(relay, { kind: 'media_answer', session: c.session, sdp: sipAnswer(peer.port, 0, 'PCMU') });
+      await page.evaluate((sdp) => window.rtc.accept(sdp), a.sdp);
+      await waitFor(() => page.evaluate(() => window.rtc.state() === 'connected'), 10000, 'connected');
+      peer.play('127.0.0.1', portOf(c.sdp), { freq: 1000, pt: 0 });
+      const tone = async (what) => waitFor(async () => {
+        const p = await page.evaluate(() => window.rtc.peak());
+        return p && Math.abs(p.hz - 1000) < 30 && p.db > -70;
+      }, 8000, what);
+      await tone('tone before the hold');
+      await waitFor(() => peer.rx.length > 50, 5000, 'browser audio before the hold');
+      const auth0 = await suite.counter('mediad', relay.id, 'media_srtp_auth_fail_total');
+      const step = async (dir, want) => {
+        const u = await req(relay, { kind: 'media_update', session: c.session, side: 'sip',
+          sdp: sipAnswer(peer.port, 0, 'PCMU').replace('a=sendrecv', `a=${dir}`) });
+        assert.equal(u.kind, 'media_sdp', u.reason);
+        assert.equal(u.forward, true);
+        assert.match(u.sdp, /a=setup:passive/);
+        const ans = await reanswer(u.sdp);
+        assert.match(ans, new RegExp(`a=${want}`));
+        assert.match(ans, /a=setup:active/);
+        const r = await req(relay, { kind: 'media_answer', session: c.session, sdp: ans });
+        assert.equal(r.kind, 'media_sdp', r.reason);
+        assert.match(r.sdp, new RegExp(`a=${want}`));
+      };
+      await step('sendonly', 'recvonly');
+      // Held: the browser sends nothing, mediad would not forward it anyway.
+      await sleep(500);
+      const n0 = peer.rx.length;
+      await sleep(1000);
+      assert.ok(peer.rx.length - n0 <= 2, `${peer.rx.length - n0} packets from a held browser`);
+      await step('sendrecv', 'sendrecv');
+      await waitFor(() => peer.rx.length > n0 + 50, 5000, 'browser audio after the resume');
+      await tone('tone after the resume');
+      const st = await req(relay, { kind: 'media_stats', session: c.session });
+      assert.equal(st.dtls, 'connected');
+      assert.equal(events.filter((e) => e.session === c.session && e.event === 'dtls_connected').length, 1,
+        'a second DTLS handshake');
+      assert.equal(await suite.counter('mediad', relay.id, 'media_srtp_auth_fail_total'), auth0);
+      const tr = (await page.evaluate(() => window.rtc.stats())).find((x) => x.type === 'transport');
+      assert.equal(tr.dtlsState, 'connected');
+      await req(relay, { kind: 'media_delete', session: c.session });
+    } finally {
+      peer.close();
+      await page.close();
+    }
+  });
+
 test('media timeout fires when nothing flows', async () => {
   const offer = 'v=0\r\no=pbx 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n'
     + 'm=audio 40002 RTP/AVP 0\r\n';

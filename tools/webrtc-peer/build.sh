@@ -40,6 +40,8 @@ PEER_SRC=(tools/webrtc-peer/*.c)
 REUSED_SRC=(services/mediad/dtls.c services/mediad/srtpx.c services/mediad/sdp.c
 	services/mediad/sdp_write.c services/mediad/g711.c services/mediad/rtp.c
 	common/bus.c common/busmsg.c common/log.c common/handoff.c)
+# srtpx.c may install an OpenSSL SRTP backend of its own file.
+[ -f services/mediad/srtp_ossl.c ] && REUSED_SRC+=(services/mediad/srtp_ossl.c)
 
 mkdir -p "$OBJ" "$(dirname "$BIN")"
 headers=(tools/webrtc-peer/*.h services/mediad/*.h common/*.h)

@@ -78,7 +78,8 @@ static void peer_wait_up(const struct peer_opts *o)
 }
 
 /* The measured window: latency samples and CPU time are taken here. */
-static void peer_window(const struct peer_opts *o, struct preport_cpu *cpu)
+static void peer_window(const struct peer_opts *o, struct bus *b,
+			struct psess **ss, struct preport_cpu *cpu)
 {
 	double m0 = 0, m1 = 0, p0, t0, t1;
 
@@ -97,7 +98,10 @@ static void peer_window(const struct peer_opts *o, struct preport_cpu *cpu)
 	t0 = (double)pmedia_mono_us();
 	atomic_store(&pworker_measuring, 1);
 	LOG_INFO("main", "window start: %ld ms", o->duration_ms);
-	usleep((useconds_t)o->duration_ms * 1000);
+	if (o->script)
+		pscript_run(o, b, ss[0]);
+	else
+		usleep((useconds_t)o->duration_ms * 1000);
 	atomic_store(&pworker_measuring, 0);
 	t1 = (double)pmedia_mono_us();
 	cpu->peer_s = preport_self_cpu() - p0;
@@ -161,7 +165,7 @@ static int peer_run(const struct peer_opts *o, struct bus *b)
 	if (!ss || peer_setup_all(o, b, ws, ss))
 		goto out;
 	peer_wait_up(o);
-	peer_window(o, &cpu);
+	peer_window(o, b, ss, &cpu);
 	rc = peer_finish(o, b, ws, ss, &cpu);
 out:
 	for (long i = 0; ws && i < o->threads; i++)

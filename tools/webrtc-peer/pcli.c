@@ -39,6 +39,10 @@ static const char usage[] =
 "  --web-codec C, --sip-codec C   per leg (different: mediad transcodes)\n"
 "  --web-hz HZ, --sip-hz HZ       tones, multiples of 50 (1000, 400)\n"
 "  --per-session       per-session figures in the report\n"
+"  --script S          one session, its window in three phases around a\n"
+"                      mid-call step (pscript.c): hold (browser sendonly,\n"
+"                      then sendrecv), restart (browser ICE restart) or\n"
+"                      dtmf (an event each way, then media_dtmf on both legs)\n"
 "  --hist              latency histograms in the report ([us, count] pairs),\n"
 "                      to merge the reports of several peer processes\n"
 "  --window-signal     start the window on SIGUSR1 instead of after\n"
@@ -50,7 +54,7 @@ static const char usage[] =
 enum { O_NATS = 256, O_NODE, O_IP, O_THREADS, O_RATE, O_WARMUP, O_DURATION,
        O_SETUP_TO, O_CPU, O_SIPOFF, O_PASSIVE, O_ECHO, O_ICE, O_CODEC,
        O_WCODEC, O_SCODEC, O_WHZ, O_SHZ, O_PERSESS, O_HIST, O_WSIG,
-       O_LOG };
+       O_LOG, O_SCRIPT };
 
 static const struct option longopts[] = {
 	{ "nats", 1, 0, O_NATS }, { "node", 1, 0, O_NODE }, { "ip", 1, 0, O_IP },
@@ -64,7 +68,7 @@ static const struct option longopts[] = {
 	{ "web-hz", 1, 0, O_WHZ }, { "sip-hz", 1, 0, O_SHZ },
 	{ "per-session", 0, 0, O_PERSESS }, { "hist", 0, 0, O_HIST },
 	{ "window-signal", 0, 0, O_WSIG },
-	{ "log-level", 1, 0, O_LOG },
+	{ "log-level", 1, 0, O_LOG }, { "script", 1, 0, O_SCRIPT },
 	{ "help", 0, 0, 'h' }, { 0, 0, 0, 0 },
 };
 
@@ -135,6 +139,11 @@ static int pcli_one(int c, const char *a, struct peer_opts *o)
 	case O_PERSESS: o->per_session = true; return 0;
 	case O_HIST: o->hist = true; return 0;
 	case O_WSIG: o->window_signal = true; return 0;
+	case O_SCRIPT:
+		o->script = !strcmp(a, "hold") ? PSCRIPT_HOLD :
+			    !strcmp(a, "restart") ? PSCRIPT_RESTART :
+			    !strcmp(a, "dtmf") ? PSCRIPT_DTMF : PSCRIPT_NONE;
+		return o->script == PSCRIPT_NONE ? -1 : 0;
 	case O_ICE:
 		o->ice = !strcmp(a, "nice") ? PEER_ICE_NICE : PEER_ICE_STUN;
 		return strcmp(a, "nice") && strcmp(a, "stun") ? -1 : 0;
@@ -171,6 +180,11 @@ int pcli_parse(int argc, char **argv, struct peer_opts *o)
 				"near %s\n%s", argv[optind - 1], usage);
 			return 2;
 		}
+	}
+	if (o->script && (o->sessions != 1 || o->ice != PEER_ICE_STUN)) {
+		fprintf(stderr, "rtcgate-peer: --script takes one session and "
+			"--ice stun\n");
+		return 2;
 	}
 	if (optind < argc || o->web_hz == o->sip_hz) {
 		fprintf(stderr, "rtcgate-peer: %s\n%s", optind < argc ?

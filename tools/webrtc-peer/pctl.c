@@ -133,12 +133,65 @@ int pctl_setup(struct bus *b, struct psess *s, char *why, size_t whylen)
 			e = pctl_answer(b, s, psdp_web(s, false, s->cand),
 					o->sip_codec, &sip, why, whylen);
 	}
+	s->web_te_pt = e ? -1 : web.te_pt;
+	s->sip_te_pt = e ? -1 : sip.te_pt;
 	if (!e && !web.webrtc) {
 		snprintf(why, whylen, "mediad's WebRTC side is not "
 			 "UDP/TLS/RTP/SAVPF");
 		e = EPROTO;
 	}
 	return e ? e : psess_configure(s, &web, &sip, why, whylen);
+}
+
+static int pctl_sdp_out(json_t *rep, char **out, char *why, size_t whylen)
+{
+	const char *sdp = busmsg_str(rep, "sdp");
+
+	*out = sdp ? strdup(sdp) : NULL;
+	if (!*out)
+		snprintf(why, whylen, "mediad's reply has no SDP");
+	json_decref(rep);
+	return *out ? 0 : EPROTO;
+}
+
+int pctl_update(struct bus *b, struct psess *s, const char *side, char *sdp,
+		bool *fwd, char **out, char *why, size_t whylen)
+{
+	json_t *m = pctl_msg("media_update", "session", s->id, "side", side);
+	json_t *rep = NULL;
+	int e;
+
+	json_object_set_new(m, "sdp", json_string(sdp ? sdp : ""));
+	free(sdp);
+	e = pctl_req(b, s->node, m, &rep, why, whylen);
+	if (e)
+		return e;
+	*fwd = json_is_true(json_object_get(rep, "forward"));
+	return pctl_sdp_out(rep, out, why, whylen);
+}
+
+int pctl_reanswer(struct bus *b, struct psess *s, char *sdp, char **out,
+		  char *why, size_t whylen)
+{
+	json_t *rep = NULL;
+	int e = pctl_req(b, s->node, pctl_msg("media_answer", "session", s->id,
+			 "sdp", sdp ? sdp : ""), &rep, why, whylen);
+
+	free(sdp);
+	return e ? e : pctl_sdp_out(rep, out, why, whylen);
+}
+
+int pctl_dtmf(struct bus *b, struct psess *s, const char *leg,
+	      const char *digits, char *why, size_t whylen)
+{
+	json_t *m = pctl_msg("media_dtmf", "session", s->id, "leg", leg);
+	json_t *rep = NULL;
+	int e;
+
+	json_object_set_new(m, "digits", json_string(digits));
+	e = pctl_req(b, s->node, m, &rep, why, whylen);
+	json_decref(rep);
+	return e;
 }
 
 /* media_delete; mediad's final counters go into the report. */

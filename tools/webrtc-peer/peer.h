@@ -38,6 +38,7 @@ struct OpusDecoder;
 
 enum peer_codec { PEER_PCMU, PEER_PCMA, PEER_OPUS, PEER_CODEC_COUNT };
 enum peer_ice { PEER_ICE_STUN, PEER_ICE_NICE };
+enum pscript { PSCRIPT_NONE, PSCRIPT_HOLD, PSCRIPT_RESTART, PSCRIPT_DTMF };
 
 enum {
 	PEER_FRAME = 160,	/* samples per 20 ms at 8 kHz */
@@ -70,6 +71,7 @@ struct peer_opts {
 	bool hist;			/* latency histograms in the report */
 	bool window_signal;		/* the window starts on SIGUSR1 */
 	enum peer_ice ice;
+	enum pscript script;		/* a mid-call step (pscript.c) */
 	enum peer_codec web_codec, sip_codec;
 	int web_hz, sip_hz;		/* tone sent by each side */
 };
@@ -166,6 +168,22 @@ struct psess {
 	struct pmeter web_rx, sip_rx;
 	struct OpusDecoder *web_dec, *sip_dec;
 	int64_t mediad_stats[4];	/* web rx/tx, sip rx/tx, from delete */
+	/* --script (pscript.c): what arrived per phase, telephone-events,
+	 * ICE credentials of a restart handed to the worker */
+	struct pmeter web_ph[3], sip_ph[3];
+	int web_te_pt, sip_te_pt;	/* -1: not negotiated */
+	_Atomic int te_go;		/* main -> worker: send an event */
+	int te_frame;			/* worker: 0 idle, else packet + 1 */
+	uint32_t te_ts[2];		/* web, sip: the event's timestamp */
+	struct pte_rx {
+		uint32_t pkts;
+		bool have;
+		uint32_t ts;
+		size_t n;
+		char digits[16];
+	} te_rx[2];			/* web, sip */
+	_Atomic int ice_reinit;		/* main -> worker: new credentials */
+	char rst_ufrag[SDP_ICE_LEN], rst_pwd[SDP_ICE_LEN];
 };
 
 /* ---- pcli.c ---- */
@@ -204,6 +222,7 @@ struct psdp_remote {
 	enum sdp_setup setup;
 	char cand[SDP_MAX_LINE];	/* first candidate, "candidate:..." */
 	bool webrtc;
+	int te_pt;			/* telephone-event/8000, -1: none */
 };
 int psdp_global_init(void);
 void psdp_global_fini(void);
@@ -211,6 +230,10 @@ const char *psdp_fingerprint(void);
 struct dtls_ctx *psdp_dtls_ctx(void);
 char *psdp_web(const struct psess *s, bool offer, const char *cand);
 char *psdp_sip(const struct psess *s, bool offer);
+/* The same with a direction ("sendrecv", "sendonly", ...). */
+char *psdp_web_dir(const struct psess *s, bool offer, const char *cand,
+		   const char *dir);
+char *psdp_sip_dir(const struct psess *s, bool offer, const char *dir);
 /* Parse mediad's SDP and pick codec c; 0 or an errno, why set. */
 int psdp_read(const char *text, enum peer_codec c, struct psdp_remote *r,
 	      char *why, size_t whylen);
@@ -253,6 +276,29 @@ struct bus;
 int pctl_connect(struct bus **bp, const char *url);
 int pctl_setup(struct bus *b, struct psess *s, char *why, size_t whylen);
 void pctl_delete(struct bus *b, struct psess *s);
+/* media_update: *out (malloc'd) is mediad's SDP, *fwd its forward. */
+int pctl_update(struct bus *b, struct psess *s, const char *side, char *sdp,
+		bool *fwd, char **out, char *why, size_t whylen);
+/* media_answer after a forwarded re-offer: *out the answer it gives. */
+int pctl_reanswer(struct bus *b, struct psess *s, char *sdp, char **out,
+		  char *why, size_t whylen);
+int pctl_dtmf(struct bus *b, struct psess *s, const char *leg,
+	      const char *digits, char *why, size_t whylen);
+
+/* ---- pscript.c: --script, a mid-call step ---- */
+extern _Atomic int pscript_phase;	/* 0 before, 1 during, 2 after */
+/* Main thread: the measured window in three phases around the step. */
+int pscript_run(const struct peer_opts *o, struct bus *b, struct psess *s);
+/* Worker: per packet received (web: after SRTP); true when it was a
+ * telephone-event (counted, not measured as audio). */
+bool pscript_te_in(struct psess *s, bool web, const uint8_t *p, size_t n);
+void pscript_measured(struct pmeter *ph, const struct pmeter *now,
+		      const struct pmeter *before);
+/* Worker: every 20 ms (telephone-events to send), every tick (ICE). */
+void pscript_send(struct psess *s);
+void pscript_tick(struct psess *s);
+struct json_t;
+struct json_t *pscript_report(const struct psess *s);
 
 /* ---- pworker.c ---- */
 struct pworker;

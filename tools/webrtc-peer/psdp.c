@@ -67,6 +67,12 @@ static const char *psdp_rtpmap(enum peer_codec c)
  * ignores: extmaps, rtcp-fb, msid). */
 char *psdp_web(const struct psess *s, bool offer, const char *cand)
 {
+	return psdp_web_dir(s, offer, cand, "sendrecv");
+}
+
+char *psdp_web_dir(const struct psess *s, bool offer, const char *cand,
+		   const char *dir)
+{
 	const struct peer_opts *o = s->o;
 	int pt = offer ? pmedia_pt(o->web_codec) : s->web_pt;
 	char *out = NULL;
@@ -77,11 +83,12 @@ char *psdp_web(const struct psess *s, bool offer, const char *cand)
 		     "a=group:BUNDLE 0\r\nm=audio %u UDP/TLS/RTP/SAVPF %d 126\r\n"
 		     "c=IN IP4 %s\r\na=%s\r\na=ice-ufrag:%s\r\na=ice-pwd:%s\r\n"
 		     "a=fingerprint:sha-256 %s\r\na=setup:%s\r\na=mid:0\r\n"
-		     "a=sendrecv\r\na=rtcp-mux\r\na=rtpmap:%d %s\r\n%s"
+		     "a=%s\r\na=rtcp-mux\r\na=rtpmap:%d %s\r\n%s"
 		     "a=rtpmap:126 telephone-event/8000\r\n"
 		     "a=ssrc:%u cname:peer-%d\r\n", 4611 + s->idx, o->ip,
 		     s->web_port, pt, o->ip, cand, s->ufrag, s->pwd,
-		     psdp_fingerprint(), setup, pt, psdp_rtpmap(o->web_codec),
+		     psdp_fingerprint(), setup, dir, pt,
+		     psdp_rtpmap(o->web_codec),
 		     o->web_codec == PEER_OPUS ?
 		     "a=fmtp:111 minptime=10;useinbandfec=1\r\n" : "",
 		     s->web_tx.ssrc, s->idx) < 0)
@@ -89,18 +96,25 @@ char *psdp_web(const struct psess *s, bool offer, const char *cand)
 	return out;
 }
 
-/* A SIP phone's plain RTP section; one codec either way. */
+/* A SIP phone's plain RTP section; one codec either way, and
+ * telephone-event. */
 char *psdp_sip(const struct psess *s, bool offer)
+{
+	return psdp_sip_dir(s, offer, "sendrecv");
+}
+
+char *psdp_sip_dir(const struct psess *s, bool offer, const char *dir)
 {
 	const struct peer_opts *o = s->o;
 	int pt = offer ? pmedia_pt(o->sip_codec) : s->sip_pt;
 	char *out = NULL;
 
 	if (asprintf(&out, "v=0\r\no=phone %d 1 IN IP4 %s\r\ns=-\r\n"
-		     "c=IN IP4 %s\r\nt=0 0\r\nm=audio %u RTP/AVP %d\r\n"
-		     "a=rtpmap:%d %s\r\na=ptime:20\r\na=sendrecv\r\n",
+		     "c=IN IP4 %s\r\nt=0 0\r\nm=audio %u RTP/AVP %d 101\r\n"
+		     "a=rtpmap:%d %s\r\na=rtpmap:101 telephone-event/8000\r\n"
+		     "a=ptime:20\r\na=%s\r\n",
 		     7000 + s->idx, o->ip, o->ip, s->sip_port, pt, pt,
-		     psdp_rtpmap(o->sip_codec)) < 0)
+		     psdp_rtpmap(o->sip_codec), dir) < 0)
 		return NULL;
 	return out;
 }
@@ -123,6 +137,11 @@ static void psdp_copy(struct psdp_remote *r, const struct sdp_media *m,
 		if (psdp_is(&m->codecs[i], c))
 			r->pt = m->codecs[i].pt;
 	r->webrtc = m->proto == SDP_PROTO_UDP_TLS_RTP_SAVPF;
+	r->te_pt = -1;
+	for (size_t i = 0; i < m->ncodecs && r->te_pt < 0; i++)
+		if (!strcasecmp(m->codecs[i].name, "telephone-event") &&
+		    m->codecs[i].clock == 8000)
+			r->te_pt = m->codecs[i].pt;
 	snprintf(r->ufrag, sizeof(r->ufrag), "%s", m->tp.ufrag);
 	snprintf(r->pwd, sizeof(r->pwd), "%s", m->tp.pwd);
 	snprintf(r->fp_hex, sizeof(r->fp_hex), "%s", m->tp.fp_hex);

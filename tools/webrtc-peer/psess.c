@@ -95,6 +95,7 @@ int psess_new(struct psess **sp, int idx, const struct peer_opts *o)
 	s->o = o;
 	s->web = (struct psock){ .s = s, .fd = -1 };
 	s->sip = (struct psock){ .s = s, .fd = -1, .sip = true };
+	s->web_te_pt = s->sip_te_pt = -1;
 	psess_stream_init(&s->web_tx);
 	psess_stream_init(&s->sip_tx);
 	e = psess_web_transport(s);
@@ -282,8 +283,13 @@ static void psess_web_rtp(struct psess *s, uint8_t *p, size_t n,
 		s->web_rx.undecodable++;
 		return;
 	}
+	if (pscript_te_in(s, true, p, n))
+		return;
+	struct pmeter before = s->web_rx;
 	ns = pmedia_measure(&s->web_rx, s->web_dec, o->web_codec, s->web_pt,
 			    hz, other, p, n, rx_ns);
+	pscript_measured(&s->web_ph[atomic_load(&pscript_phase)], &s->web_rx,
+			 &before);
 	if (atomic_load(&pworker_measuring)) {
 		s->win_rcvd++;
 		if (ns >= 0)
@@ -335,8 +341,13 @@ static void psess_sip_in(struct psess *s, uint8_t *p, size_t n,
 		return;
 	if (o->echo && send(s->sip.fd, p, n, MSG_DONTWAIT) > 0)
 		s->sip_echoed++;
+	if (pscript_te_in(s, false, p, n))
+		return;
+	struct pmeter before = s->sip_rx;
 	ns = pmedia_measure(&s->sip_rx, s->sip_dec, o->sip_codec, s->sip_pt,
 			    o->web_hz, o->sip_hz, p, n, rx_ns);
+	pscript_measured(&s->sip_ph[atomic_load(&pscript_phase)], &s->sip_rx,
+			 &before);
 	if (atomic_load(&pworker_measuring)) {
 		s->win_rcvd++;
 		if (ns >= 0)
@@ -429,6 +440,7 @@ void psess_tick(struct psess *s, uint64_t now_us)
 		dtls_conn_expired(s->dtls, now_us);
 		psess_dtls_check(s, now_us);
 	}
+	pscript_tick(s);
 	if (s->state != PS_MEDIA &&
 	    now_us - s->t_posted > (uint64_t)s->o->setup_timeout_ms * 1000)
 		psess_fail(s, s->state == PS_ICE ? "ICE timeout"
@@ -461,4 +473,5 @@ void psess_send(struct psess *s)
 			 sizeof(p));
 	if (n && send(s->sip.fd, p, n, MSG_DONTWAIT) > 0)
 		s->sip_tx.sent++;
+	pscript_send(s);
 }
