@@ -375,6 +375,81 @@ test('blind transfer: the browser REFERs, the SIP side is asked to call the targ
   ws.close();
 });
 
+// A re-offer from the browser: same ICE credentials and fingerprint unless
+// told otherwise, a newer o= version, the direction asked for.
+function reoffer(inv, ok, cseq, { dir = 'sendrecv', ver = 3, ufrag } = {}) {
+  let sdp = webSdp('actpass').replace('a=sendrecv', `a=${dir}`).replace('o=- 4611 2', `o=- 4611 ${ver}`);
+  if (ufrag) sdp = sdp.replace('a=ice-ufrag:abcd', `a=ice-ufrag:${ufrag}`).replace('abcdefghijklmnopqrstuvwx', 'zyxwvutsrqponmlkjihgfedc');
+  return inDialog('INVITE', inv, ok, cseq).replace('Content-Length: 0\r\n\r\n',
+    `Contact: <sip:alice@b.invalid;transport=ws>\r\nContent-Type: application/sdp\r\nContent-Length: ${sdp.length}\r\n\r\n${sdp}`);
+}
+const finalFor = (cseq, method) => new RegExp(`^SIP\\/2\\.0 [2-6]\\d\\d [\\s\\S]*CSeq: ${cseq} ${method}`);
+
+test('the browser holds and resumes: re-INVITEs through mediad reach the SIP side (sendonly, then sendrecv)', async () => {
+  const ws = await registered('alice');
+  const uas = await sipp('uas_held.xml');
+  const inv = invite('alice', uas.to('held'));
+  ws.send(inv.msg);
+  const ok = await until(ws, /^SIP\/2\.0 200 /);
+  ws.send(inDialog('ACK', inv, ok, 1));
+  ws.send(reoffer(inv, ok, 2, { dir: 'sendonly' }));
+  const held = await until(ws, finalFor(2, 'INVITE'), 8000);
+  assert.equal(status(held), 200);
+  assert.match(held, /a=recvonly/, 'the SIP side\'s recvonly answer reaches the browser');
+  ws.send(inDialog('ACK', inv, ok, 2));
+  ws.send(reoffer(inv, ok, 3, { ver: 4 }));
+  const resumed = await until(ws, finalFor(3, 'INVITE'), 8000);
+  assert.equal(status(resumed), 200);
+  assert.match(resumed, /a=sendrecv/);
+  ws.send(inDialog('ACK', inv, ok, 3));
+  ws.send(inDialog('BYE', inv, ok, 4));
+  assert.equal((await uas.exited).code, 0, 'sipp saw sendonly, then sendrecv');
+  await settled();
+  ws.close();
+});
+
+test('an ICE restart from the browser is answered by mediad alone; the SIP side sees nothing', async () => {
+  const ws = await registered('alice');
+  const uas = await sipp('uas_answer.xml');
+  const inv = invite('alice', uas.to('restart'));
+  ws.send(inv.msg);
+  const ok = await until(ws, /^SIP\/2\.0 200 /);
+  ws.send(inDialog('ACK', inv, ok, 1));
+  ws.send(reoffer(inv, ok, 2, { ufrag: 'wxyz' }));
+  const r = await until(ws, finalFor(2, 'INVITE'), 8000);
+  assert.equal(status(r), 200);
+  const u1 = /a=ice-ufrag:(\S+)/.exec(ok)[1]; const u2 = /a=ice-ufrag:(\S+)/.exec(r)[1];
+  assert.notEqual(u1, u2, 'new ICE credentials of ours');
+  ws.send(inDialog('ACK', inv, ok, 2));
+  ws.send(reoffer(inv, ok, 3, { ver: 4 })); // a second re-INVITE while none is pending is fine
+  assert.equal(status(await until(ws, finalFor(3, 'INVITE'), 8000)), 200);
+  ws.send(inDialog('ACK', inv, ok, 3));
+  ws.send(inDialog('BYE', inv, ok, 4));
+  assert.equal((await uas.exited).code, 0, 'sipp got no re-INVITE, only the BYE');
+  await settled();
+  ws.close();
+});
+
+test('the SIP side holds: the browser is re-offered sendonly and its recvonly answer goes back', async () => {
+  const ws = await registered('bob');
+  const call = await uac('bob', 'uac_hold.xml');
+  const inv = await until(ws, /^INVITE /, 8000);
+  ws.send(reply(inv, 200, 'OK', { tag: 'hb', body: webSdp('active', '0'),
+    extra: 'Contact: <sip:bob@b.invalid;transport=ws>\r\n' }));
+  await until(ws, /^ACK /);
+  const re = await until(ws, /^INVITE /, 8000);
+  assert.match(re, /a=sendonly/, 'mediad passes the hold on to the browser');
+  assert.match(re, new RegExp(`Call-ID: ${hdr(inv, 'Call-ID')}`), 'within the call');
+  ws.send(reply(re, 200, 'OK', { body: webSdp('active', '0').replace('a=sendrecv', 'a=recvonly'),
+    extra: 'Contact: <sip:bob@b.invalid;transport=ws>\r\n' }));
+  await until(ws, /^ACK [\s\S]*CSeq: 2 ACK/);
+  const bye = await until(ws, /^BYE /, 5000);
+  ws.send(reply(bye, 200, 'OK'));
+  assert.equal((await call.exited).code, 0, 'sipp got 200 with a=recvonly');
+  await settled();
+  ws.close();
+});
+
 test('session timers on the SIP side (RFC 4028): the caller refreshes, by UPDATE, without the browser', async () => {
   const ws = await registered('bob');
   const seen = [];
@@ -388,6 +463,16 @@ test('session timers on the SIP side (RFC 4028): the caller refreshes, by UPDATE
   assert.ok(!seen.some((f) => /^(UPDATE|INVITE) [\s\S]*CSeq: 2 /.test(f)), 'the refresh stays on the SIP side');
   ws.send(reply(bye, 200, 'OK'));
   assert.equal((await call.exited).code, 0, 'sipp saw Session-Expires: 90;refresher=uac in 200 and its UPDATE answered');
+  await settled();
+  ws.close();
+});
+
+test('the SIP side is unreachable (ICMP port unreachable): the browser gets a final answer, nothing is left', async () => {
+  const ws = await registered('alice');
+  const dead = await freePort();
+  ws.send(invite('alice', `dead-p${dead}`).msg);
+  const r = await until(ws, /^SIP\/2\.0 [3-6]\d\d [\s\S]*CSeq: 1 INVITE/, 40000);
+  assert.ok([408, 480, 500, 502, 503].includes(status(r)), `final answer ${status(r)}`);
   await settled();
   ws.close();
 });

@@ -1,6 +1,7 @@
 // The softphone page (public/softphone.html): sign in (REGISTER), call a
-// number or user, answer incoming calls, hang up, mute, DTMF, live call
-// statistics, and the connection status with automatic reconnection.
+// number or user, answer incoming calls, hang up, mute, hold, blind
+// transfer, DTMF, live call statistics, and the connection status with
+// automatic reconnection.
 import { setText, show, elapsed } from './dom.js';
 import { createUA, callOptions, wireSession, reason, remoteParty, stopStream, sendDTMF,
   defaultServer } from './sip.js';
@@ -162,6 +163,7 @@ async function dial(ev) {
   if (!st.ua || st.session || !target) return;
   st.t = { click: performance.now() };
   st.who = target;
+  setText($('xfer-status'), '');	// a transfer's outcome stays until the next call
   setCall('calling', `Calling ${target}…`);
   show($('call-controls'));
   $('call-btn').disabled = true;
@@ -180,6 +182,7 @@ function onSession({ session, originator }) {
   }
   st.session = session;
   if (originator === 'remote') {
+    setText($('xfer-status'), '');
     st.t = { offer: performance.now() };
     st.who = remoteParty(session) || 'unknown caller';
   }
@@ -284,6 +287,7 @@ function endCall(state, text) {
   setCall(state, text);
   setText($('call-timer'), '');
   setText($('dtmf-sent'), '');
+  showXfer(false);
   show($('incoming'), false);
   show($('call-controls'), false);
   show($('hold-note'), false);
@@ -316,6 +320,9 @@ const holdEnabled = () => $('app').dataset.hold === 'on';
 function setHeld(on) {
   $('hold').setAttribute('aria-pressed', String(on));
   setText($('hold'), on ? 'Resume' : 'Hold');
+  if (st.session && $('call').dataset.state === 'in-call') {
+    setText($('call-status'), on ? `On hold: ${st.who}` : `In call with ${st.who}`);
+  }
 }
 
 function toggleHold() {
@@ -323,6 +330,33 @@ function toggleHold() {
   if (!s || !s.isEstablished()) return;
   if (!holdEnabled()) return;
   if (s.isOnHold().local) s.unhold(); else s.hold();
+}
+
+// Blind transfer: REFER to the gateway, which asks the other side to call
+// the target; the other side then hangs up on us.
+function showXfer(on) {
+  show($('xfer-form'), on);
+  $('xfer-toggle').setAttribute('aria-expanded', String(on));
+  if (on) $('xfer-target').focus();
+}
+
+function transfer(ev) {
+  ev.preventDefault();
+  const s = st.session;
+  const target = $('xfer-target').value.trim();
+  if (!s || !s.isEstablished() || !target) return;
+  setText($('xfer-status'), `Transferring to ${target}…`);
+  try {
+    s.refer(target, {
+      eventHandlers: {
+        requestFailed: (e) => setText($('xfer-status'), `Transfer refused: ${reason(e)}`),
+        accepted: () => setText($('xfer-status'), `Transferred to ${target}`),
+        failed: (e) => setText($('xfer-status'), `Transfer failed: ${reason(e)}`),
+      },
+    });
+  } catch (e) {
+    setText($('xfer-status'), `Cannot transfer: ${e.message}`);
+  }
 }
 
 function showPad(on) {
@@ -361,6 +395,8 @@ function init() {
   $('mute').addEventListener('click', toggleMute);
   $('hold').addEventListener('click', toggleHold);
   $('pad-toggle').addEventListener('click', () => showPad($('pad').hidden));
+  $('xfer-toggle').addEventListener('click', () => showXfer($('xfer-form').hidden));
+  $('xfer-form').addEventListener('submit', transfer);
   window.addEventListener('pagehide', () => { if (st.ua) st.ua.stop(); });
   ($('user').value ? $('password') : $('user')).focus();
 }
