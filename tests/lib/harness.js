@@ -143,11 +143,16 @@ class Suite {
     if (bad.length) throw new Error(`sanitizer report from ${bad.map((p) => p.name)}:\n${report}`);
   }
 
+  // SIGTERM; a second one after a second (mediad drains its calls on the
+  // first and quits at once on the second, still reporting leaks); SIGKILL
+  // only past ms.
   async stopWithin(p, ms) {
     if (p.exitCode !== null || p.signalCode !== null) return;
     p.kill('SIGTERM');
+    const again = setTimeout(() => { if (p.exitCode === null && p.signalCode === null) p.kill('SIGTERM'); }, 1000);
     const t = setTimeout(() => p.kill('SIGKILL'), ms);
     await p.exited;
+    clearTimeout(again);
     clearTimeout(t);
   }
 }
