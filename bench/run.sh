@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Run every benchmark under bench/: the C micro-benchmarks (bench_*.c,
 # built here with what each one links against) and the registrar
-# benchmark (registrar.js: real nats-server, wsgw and registrar).
+# and b2bua benchmarks (registrar.js, b2bua.js: real nats-server and
+# services as processes).
 #
 #   bench/run.sh              all of them
 #   bench/run.sh packet registrar    only these (names without bench_/.c/.js)
@@ -9,6 +10,8 @@
 # BUILD selects the service binaries and where the C benchmarks are built
 # ($BUILD/bench/), build/release by default; `make bench` sets it.
 # REG_BENCH_ARGS adds options to registrar.js (e.g. "--runs 3 --conns 100").
+# B2B_BENCH_ARGS replaces b2bua.js's options (default --quick; "" for the
+# full five steps both ways).
 # A bench_*.c this script does not know is skipped with a note: add its
 # sources and libraries to c_bench_recipe below.
 set -u
@@ -94,15 +97,33 @@ run_registrar_bench() {
 	fi
 }
 
+# bench/b2bua.js: call set-up through the whole suite (sipp as the SIP
+# peer); --quick (two short steps) unless B2B_BENCH_ARGS says otherwise.
+run_b2bua_bench() {
+	wanted b2bua || return 0
+	echo "== bench/b2bua.js (BUILD=$BUILD)"
+	if ! command -v node >/dev/null || ! command -v sipp >/dev/null || [ ! -d tests/node_modules/ws ]; then
+		echo "-- b2bua: skipped (needs node, sipp and tests/node_modules: make deps)"
+		return 0
+	fi
+	# shellcheck disable=SC2086 # B2B_BENCH_ARGS is a list of options
+	if ! node bench/b2bua.js ${B2B_BENCH_ARGS---quick}; then
+		echo "-- b2bua: FAILED"
+		failed+=(b2bua)
+	fi
+}
+
 machine
 for src in bench/bench_*.c; do
 	[ -e "$src" ] || continue
 	run_c_bench "$src"
 done
 run_registrar_bench
+run_b2bua_bench
 for js in bench/*.js; do
 	[ -e "$js" ] || continue
 	[ "$js" = bench/registrar.js ] && continue
+	[ "$js" = bench/b2bua.js ] && continue
 	echo "== $js: skipped (run.sh does not know how to run it)"
 done
 echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
