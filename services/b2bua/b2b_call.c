@@ -40,6 +40,38 @@ void call_unref(struct call *c)
 	g_free(c);
 }
 
+/* Sessions of calls this instance ended lately (session id -> monotonic
+ * end time): a media_delete can be lost when the node stalls, and only
+ * the instance that ended the call may delete its session again (other
+ * b2buas hear the same events for sessions of their own calls). */
+enum { CALL_ENDED_KEEP_US = 600 * G_USEC_PER_SEC, CALL_ENDED_MAX = 50000 };
+static GHashTable *call_ended_sessions;
+
+static void call_remember_session(const char *session)
+{
+	if (!call_ended_sessions)
+		call_ended_sessions = g_hash_table_new_full(g_str_hash,
+							    g_str_equal,
+							    g_free, g_free);
+	if (g_hash_table_size(call_ended_sessions) >= CALL_ENDED_MAX)
+		g_hash_table_remove_all(call_ended_sessions);	/* a flood */
+	g_hash_table_replace(call_ended_sessions, g_strdup(session),
+			     g_memdup2(&(gint64){ g_get_monotonic_time() },
+				       sizeof(gint64)));
+}
+
+static gboolean call_session_old(gpointer k, gpointer v, gpointer now)
+{
+	return *(gint64 *)now - *(gint64 *)v > CALL_ENDED_KEEP_US;
+}
+
+void call_forget_sessions(gint64 now_us)
+{
+	if (call_ended_sessions)
+		g_hash_table_foreach_remove(call_ended_sessions,
+					    call_session_old, &now_us);
+}
+
 static void call_cdr(struct call *c, enum cdr_end end, int code)
 {
 	json_t *j;
@@ -81,6 +113,7 @@ static void call_end(struct call *c, enum cdr_end end, int code)
 	c->ring_timer = c->grace_timer = 0;
 	if (c->session[0]) {
 		json_t *m = busmsg_new("media_delete");
+		call_remember_session(c->session);
 		char subj[128];
 		json_object_set_new(m, "session", json_string(c->session));
 		snprintf(subj, sizeof(subj), "rtcgate.media.%s", c->node);
@@ -757,6 +790,30 @@ static void call_fail(struct call *c, enum cdr_end why)
 	call_end(c, why, 0);
 }
 
+/* A media node reports the media timeout of a session whose call we
+ * ended: its media_delete was lost (the node stalled while we gave up on
+ * it).  Delete it again, or it holds its ports for good. */
+static void call_media_orphan(const json_t *ev)
+{
+	const char *node = busmsg_str(ev, "node");
+	const char *session = busmsg_str(ev, "session");
+	char subj[160];
+	json_t *m;
+
+	if (!node || strcmp(busmsg_str(ev, "event"), "media_timeout") ||
+	    !call_ended_sessions ||
+	    !g_hash_table_remove(call_ended_sessions, session))
+		return;
+	LOG_INFO("call", "media session %s on %s outlived its call: deleted",
+		 session, node);
+	m = busmsg_new("media_delete");
+	json_object_set_new(m, "session", json_string(session));
+	snprintf(subj, sizeof(subj), "rtcgate.media.%s", node);
+	busreq_send(b2b.req, subj, m, b2b.cfg.media_timeout_ms,
+		    call_media_deleted, NULL);
+	json_decref(m);
+}
+
 void call_media_event(const json_t *ev)
 {
 	const char *session = busmsg_str(ev, "session");
@@ -778,6 +835,8 @@ void call_media_event(const json_t *ev)
 		}
 		return;	/* one call per session; the table may have changed */
 	}
+	if (session && event)
+		call_media_orphan(ev);
 }
 
 void call_media_node_lost(const char *node)
@@ -799,6 +858,9 @@ void call_end_all(void)
 	for (GList *l = all; l; l = l->next)
 		call_fail(l->data, CDR_END_SHUTDOWN);
 	g_list_free(all);
+	if (call_ended_sessions)
+		g_hash_table_destroy(call_ended_sessions);
+	call_ended_sessions = NULL;
 }
 
 /* ---- a browser that lost its WebSocket ---- */

@@ -122,6 +122,8 @@ void call_sip_terminated(struct call *c, int status);
 void call_media_event(const json_t *ev);
 void call_media_node_lost(const char *node);
 void call_end_all(void);
+/* Forget ended calls' sessions older than 10 minutes (once a second). */
+void call_forget_sessions(gint64 now_us);
 
 /* b2b_sip.c */
 int b2b_sip_start(void);

@@ -44,6 +44,7 @@ static gboolean b2b_reap(gpointer arg)
 	GSList *lost = NULL;
 
 	b2b_nodes_reap(g_get_monotonic_time(), &lost);
+	call_forget_sessions(g_get_monotonic_time());
 	for (GSList *l = lost; l; l = l->next)
 		call_media_node_lost(l->data);
 	g_slist_free_full(lost, g_free);

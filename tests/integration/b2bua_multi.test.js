@@ -85,3 +85,28 @@ test('a media node that died but is not missed yet: new calls are set up on the 
   }
   ws.close();
 });
+
+test('a media node that stalls loses its calls; the sessions it kept are deleted once it reports their media timeout', async () => {
+  const m = suite.service('mediad', { RTCGATE_MEDIA_IP: '127.0.0.1', RTCGATE_MEDIA_PORTS: '35200-35299',
+    RTCGATE_MEDIA_HEARTBEAT_MS: '200', RTCGATE_MEDIA_TIMEOUT: '3' });
+  await waitFor(() => suite.health('mediad', m.id), 5000, 'the new mediad');
+  await suite.stop(medias[1], 'SIGKILL'); // the only other node: calls go to m
+  const ws = await wsClient(gw.url);
+  assert.equal((await register(ws, { user: 'alice', pass: 'alice-secret' })).status, 200);
+  const uas = await sipp(suite, 'uas_answer.xml');
+  const inv = invite('alice', uas.to('stall'));
+  ws.send(inv.msg);
+  const ok = await until(ws, /^SIP\/2\.0 200 /, 8000);
+  ws.send(inDialog('ACK', inv, ok, 1));
+  await waitFor(async () => (await suite.health('mediad', m.id)).counters.media_sessions === 1, 3000, 'a session');
+  m.kill('SIGSTOP');
+  const bye = await until(ws, /^BYE /, 8000); // the node is missed: the call is ended
+  ws.send(`SIP/2.0 200 OK\r\nVia: ${hdr(bye, 'Via')}\r\nFrom: ${hdr(bye, 'From')}\r\nTo: ${hdr(bye, 'To')}\r\n`
+    + `Call-ID: ${hdr(bye, 'Call-ID')}\r\nCSeq: ${hdr(bye, 'CSeq')}\r\nContent-Length: 0\r\n\r\n`);
+  await sleep(2500); // the media_delete sent to the stalled node times out
+  m.kill('SIGCONT');
+  await waitFor(async () => (await suite.health('mediad', m.id)).counters.media_sessions === 0, 15000,
+    'the orphaned session deleted after its media timeout');
+  assert.equal((await uas.exited).code, 0);
+  ws.close();
+});
