@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Opt-in check of the images and compose.yaml for real; not part of
-# `make test` (cold, it takes minutes: see the timings it prints).
+# The images and compose.yaml for real; run by `make test`
+# (tests/integration/compose.test.js).  Cold, it takes minutes (see the
+# timings it prints); its state is kept between runs, so later runs are
+# quick.
 #
 #   docker/smoke.sh          as root; needs docker.io, docker-compose, debootstrap
 #

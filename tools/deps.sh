@@ -10,7 +10,8 @@ DEBS=(
 	openssl libssl-dev libjansson-dev libnats-dev nats-server
 	libwebsockets-dev libsofia-sip-ua-dev libsofia-sip-ua-glib-dev
 	libglib2.0-dev libcmocka-dev libnice-dev libsrtp2-dev libopus-dev
-	sip-tester chromium firefox-esr pulseaudio docker-compose
+	sip-tester chromium firefox-esr pulseaudio docker-compose docker.io
+	debootstrap
 )
 
 missing=()
