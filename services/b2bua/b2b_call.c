@@ -236,6 +236,23 @@ static bool call_media_retry(struct call *c, json_t *r, int e,
 	return !call_media(c, "media_create", side, c->pending_sdp, cb);
 }
 
+/* A Reason header (RFC 3326) carrying mediad's reason ("transcode limit
+ * reached", "no audio codec in common ..."): printable ASCII only, no
+ * quotes, so a peer's words cannot break the header. */
+static void call_reason_header(char *buf, size_t len, int code,
+			       const char *why)
+{
+	char text[96];
+	size_t n = 0;
+
+	for (const char *p = why ? why : "media"; *p && n < sizeof(text) - 1;
+	     p++)
+		text[n++] = *p >= 0x20 && *p < 0x7f && *p != '"' && *p != '\\' ?
+			    *p : ' ';
+	text[n] = '\0';
+	snprintf(buf, len, "Reason: SIP;cause=%d;text=\"%s\"\r\n", code, text);
+}
+
 /* ---- browser -> SIP ---- */
 
 /* mediad answered the SIP side's SDP: answer the browser (183 for early
@@ -251,8 +268,10 @@ static void call_w2s_answered(json_t *r, int e, void *arg)
 		return;
 	}
 	if (!sdp) {
-		b2b_web_respond(c, 488, "Not Acceptable Here", NULL,
-				"Reason: SIP;cause=488;text=\"media\"\r\n");
+		char reason[160];
+		call_reason_header(reason, sizeof(reason), 488, r ?
+				   busmsg_str(r, "reason") : NULL);
+		b2b_web_respond(c, 488, "Not Acceptable Here", NULL, reason);
 		b2b_sip_hangup(c);
 		call_end(c, CDR_END_MEDIA_FAILURE, 488);
 	} else {
@@ -322,14 +341,17 @@ static void call_w2s_offered(json_t *r, int e, void *arg)
 		call_unref(c);
 		return;
 	}
-
 	if (c->state != CALL_ENDED) {
 		if (!sdp || b2b_sip_invite(c, c->to, sdp)) {
 			const char *why = r ? busmsg_str(r, "reason") : NULL;
 			int st = why && strstr(why, "limit") ? 503 : 488;
+			char extra[200];
+			call_reason_header(extra, sizeof(extra), st, why);
+			if (st == 503)	/* every node is full: try later */
+				g_strlcat(extra, "Retry-After: 5\r\n",
+					  sizeof(extra));
 			b2b_web_respond(c, st, st == 503 ? "Service Unavailable"
-					: "Not Acceptable Here", NULL,
-					st == 503 ? "Retry-After: 5\r\n" : NULL);
+					: "Not Acceptable Here", NULL, extra);
 			call_end(c, CDR_END_MEDIA_FAILURE, st);
 		} else {
 			c->state = CALL_PROCEEDING;

@@ -380,6 +380,14 @@ static int mneg_dtls(struct msess *s, enum sdp_setup peer, char *why,
 
 /* The SIP side's codec list for a browser's offer: the browser's codecs in
  * its order, then the G.711 laws it lacks (reached by transcoding Opus). */
+/* Is there room for one more transcoded session on this node?  Offers
+ * made without room keep to what can be relayed (the issue's fallback to
+ * a shared codec); the count is checked again when the answer comes. */
+static bool mneg_can_transcode(const struct msess *s)
+{
+	return atomic_load(&s->md->ntranscode) < s->md->cfg.max_transcode;
+}
+
 static size_t mneg_sip_list(const struct msess *s, int *pts,
 			    const char **names)
 {
@@ -391,7 +399,8 @@ static size_t mneg_sip_list(const struct msess *s, int *pts,
 		pts[n] = opus ? PT_OPUS : (int)c->pt;
 		names[n++] = opus ? "opus" : c->name;
 	}
-	if (mneg_find(s->web_offer, s->nweb_offer, "opus")) {
+	if (mneg_find(s->web_offer, s->nweb_offer, "opus") &&
+	    mneg_can_transcode(s)) {
 		if (!mneg_find(s->web_offer, s->nweb_offer, "PCMU"))
 			pts[n] = 0, names[n++] = "PCMU";
 		if (!mneg_find(s->web_offer, s->nweb_offer, "PCMA"))
@@ -406,8 +415,10 @@ static size_t mneg_web_list(const struct msess *s, int *pts,
 			    const char **names)
 {
 	const struct sdp_codec *first = &s->sip_offer[0];
+	bool sip_opus = mneg_find(s->sip_offer, s->nsip_offer, "opus") != NULL;
+	bool opus = sip_opus || mneg_can_transcode(s);
 	bool opus_first = !strcasecmp(first->name, "opus") ||
-			  s->md->cfg.codec_policy == MPOLICY_OPUS_WEB;
+			  (opus && s->md->cfg.codec_policy == MPOLICY_OPUS_WEB);
 	size_t n = 0;
 
 	if (opus_first)
@@ -418,7 +429,7 @@ static size_t mneg_web_list(const struct msess *s, int *pts,
 			pts[n] = a ? 8 : 0;
 			names[n++] = a ? "PCMA" : "PCMU";
 		}
-	if (!opus_first && n < 3)
+	if (!opus_first && opus && n < 3)
 		pts[n] = PT_OPUS, names[n++] = "opus";
 	return n;
 }
@@ -656,7 +667,10 @@ static int mneg_sip_answered(struct msess *s, const struct sdp_session *sd,
 	mneg_codec_set(&s->sip.codec, &got[0]);
 	s->sip.codec.te_pt = te;
 	wc = mneg_find(s->web_offer, s->nweb_offer, got[0].name);
-	if (s->md->cfg.codec_policy == MPOLICY_OPUS_WEB || !wc)
+	/* opus-web transcodes only where there is room; a shared codec is
+	 * relayed otherwise */
+	if (!wc || (s->md->cfg.codec_policy == MPOLICY_OPUS_WEB &&
+		    strcasecmp(got[0].name, "opus") && mneg_can_transcode(s)))
 		wc = mneg_find(s->web_offer, s->nweb_offer, "opus");
 	if (!wc) {
 		snprintf(why, whylen, "no codec for the browser");

@@ -476,3 +476,15 @@ test('the SIP side is unreachable (ICMP port unreachable): the browser gets a fi
   await settled();
   ws.close();
 });
+
+test('a browser offer with no audio codec in common: 488 with a Reason saying why', async () => {
+  const ws = await registered('alice');
+  const uas = await sipp('uas_answer.xml');
+  ws.send(invite('alice', uas.to('nocodec'), { sdp: webSdp('actpass', '9').replace('a=rtpmap:111', 'a=rtpmap:9 G722/8000\r\na=rtpmap:111') }).msg);
+  const r = await until(ws, /^SIP\/2\.0 [3-6]\d\d /);
+  assert.equal(status(r), 488);
+  assert.match(hdr(r, 'Reason'), /^SIP;cause=488;text="[^"]*codec[^"]*"$/);
+  await settled();
+  await suite.stop(uas);
+  ws.close();
+});
