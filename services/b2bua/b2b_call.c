@@ -183,6 +183,21 @@ int call_media(struct call *c, const char *kind, const char *side,
 	return e;
 }
 
+/* The registrar's bindings of user@host (a reference is held until cb). */
+static int call_lookup(struct call *c, const char *aor, busreq_h *cb)
+{
+	json_t *m = busmsg_new("lookup");
+	int e;
+
+	json_object_set_new(m, "aor", json_string(aor));
+	c->refs++;
+	e = busreq_send(b2b.req, "rtcgate.registrar.lookup", m, 2000, cb, c);
+	if (e)
+		c->refs--;
+	json_decref(m);
+	return e;
+}
+
 /* A mediad reply: the SDP, or NULL (logged, counted) when it failed. */
 const char *call_media_sdp(struct call *c, json_t *r, int e)
 {
@@ -478,7 +493,6 @@ static void call_w2s_route(struct call *c, bool registered)
 	struct route_result rr;
 	int st = call_w2s_allowed(c, registered);
 	char aor[ROUTE_USER_MAX + 300];
-	json_t *m;
 
 	if (st == 403 && c->invite_text && !call_w2s_authenticate(c))
 		return;
@@ -506,18 +520,12 @@ static void call_w2s_route(struct call *c, bool registered)
 		snprintf(c->route_uri, sizeof(c->route_uri), "%s", rr.uri);
 	c->route_code = rr.kind == ROUTE_REJECT ? rr.code : 404;
 	snprintf(aor, sizeof(aor), "%s@%s", c->user, b2b.cfg.domain);
-	m = busmsg_new("lookup");
-	json_object_set_new(m, "aor", json_string(aor));
-	c->refs++;
-	if (busreq_send(b2b.req, "rtcgate.registrar.lookup", m, 2000,
-			call_w2s_target_looked_up, c)) {
-		c->refs--;
+	if (call_lookup(c, aor, call_w2s_target_looked_up)) {
 		if (c->route_uri[0])
 			call_w2s_dial(c, c->route_uri);
 		else
 			call_w2s_reject(c, c->route_code);
 	}
-	json_decref(m);
 }
 
 /* The registrar's bindings of the caller: is one of them this flow? */
@@ -546,7 +554,6 @@ void call_web_invite(const struct call_web_in *in)
 {
 	const char *from_aor = in->from_aor, *sdp = in->sdp;
 	struct call *c;
-	json_t *m;
 
 	if (g_hash_table_size(b2b.calls) >= (guint)b2b.cfg.max_calls) {
 		c = call_new(CALL_WEB_TO_SIP);
@@ -576,15 +583,8 @@ void call_web_invite(const struct call_web_in *in)
 		call_end(c, CDR_END_REJECTED, 488);
 		return;
 	}
-	m = busmsg_new("lookup");
-	json_object_set_new(m, "aor", json_string(from_aor));
-	c->refs++;
-	if (busreq_send(b2b.req, "rtcgate.registrar.lookup", m, 2000,
-			call_w2s_looked_up, c)) {
-		c->refs--;
+	if (call_lookup(c, from_aor, call_w2s_looked_up))
 		call_w2s_route(c, false);
-	}
-	json_decref(m);
 }
 
 void call_web_ack(struct call *c)
@@ -757,7 +757,6 @@ void call_sip_invite(nua_handle_t *nh, const sip_t *sip, const char *sdp)
 {
 	struct call *c = call_new(CALL_SIP_TO_WEB);
 	const url_t *ru = sip->sip_request->rq_url;
-	json_t *m;
 	char aor[200];
 
 	c->nh = nh;
@@ -783,16 +782,10 @@ void call_sip_invite(nua_handle_t *nh, const sip_t *sip, const char *sdp)
 	}
 	c->pending_sdp = g_strdup(sdp);
 	snprintf(aor, sizeof(aor), "%s@%s", c->user, b2b.cfg.domain);
-	m = busmsg_new("lookup");
-	json_object_set_new(m, "aor", json_string(aor));
-	c->refs++;
-	if (busreq_send(b2b.req, "rtcgate.registrar.lookup", m, 2000,
-			call_s2w_looked_up, c)) {
-		c->refs--;
+	if (call_lookup(c, aor, call_s2w_looked_up)) {
 		b2b_sip_respond(c, 503, "Service Unavailable", NULL);
 		call_end(c, CDR_END_REJECTED, 503);
 	}
-	json_decref(m);
 }
 
 /* ---- failures reported from elsewhere ---- */

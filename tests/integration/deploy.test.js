@@ -15,62 +15,12 @@ const path = require('node:path');
 const { spawn, spawnSync } = require('node:child_process');
 const YAML = require('yaml');
 const { freePort, waitFor, sleep, ROOT, BUILD } = require('../lib/harness');
+const { suite, serviceInfo } = require('../lib/svcvars');
 
 const rel = (...p) => path.join(ROOT, ...p);
 const read = (...p) => fs.readFileSync(rel(...p), 'utf8');
 
 // ---- the suite, from the sources ------------------------------------------
-
-// Every service of the suite: services/<svc>/ with a main.c, plus the demo
-// echo endpoint (tools/echo) once it has sources.
-function suite() {
-  const out = {};
-  for (const svc of fs.readdirSync(rel('services'))) {
-    const dir = path.join('services', svc);
-    if (fs.existsSync(rel(dir, 'main.c'))) out[svc] = dir;
-  }
-  if (fs.existsSync(rel('tools/echo')) &&
-      fs.readdirSync(rel('tools/echo')).some((f) => f.endsWith('.c'))) {
-    out.echo = 'tools/echo';
-  }
-  return out;
-}
-
-const CFG_ROW = /\{\s*"([A-Z][A-Z0-9_]*)"\s*,\s*CFG_[A-Z]+\s*,\s*(NULL|"(?:[^"\\]|\\.)*")/g;
-const GETENV = /getenv\s*\(\s*"([A-Z][A-Z0-9_]*)"\s*\)/g;
-const LITERAL = /"(RTCGATE_[A-Z0-9_]*)"/g;
-
-// Variables one C file reads: name -> default text (null: none).
-function varsOf(file, { literals }) {
-  const src = fs.readFileSync(rel(file), 'utf8');
-  const vars = new Map();
-  for (const m of src.matchAll(CFG_ROW)) {
-    vars.set(m[1], m[2] === 'NULL' ? null : JSON.parse(m[2]));
-  }
-  for (const m of src.matchAll(GETENV)) if (!vars.has(m[1])) vars.set(m[1], null);
-  if (literals) {
-    for (const m of src.matchAll(LITERAL)) if (!vars.has(m[1])) vars.set(m[1], null);
-  }
-  return vars;
-}
-
-// What one service reads, and its kind on the bus (svc_configure's name).
-function serviceInfo(dir) {
-  const files = fs.readdirSync(rel(dir)).filter((f) => f.endsWith('.c'));
-  const vars = new Map();
-  let kind = null;
-  for (const f of files) {
-    const file = path.join(dir, f);
-    const literals = /cfg/.test(f) || f === 'main.c';
-    for (const [k, v] of varsOf(file, { literals })) vars.set(k, v);
-    const m = read(file).match(/svc_configure\s*\([^,]+,\s*"([^"]+)"/);
-    if (m) kind = m[1];
-  }
-  if (kind) {	// common/svc.c: NATS_URL, log settings, instance id, ...
-    for (const [k, v] of varsOf('common/svc.c', { literals: true })) vars.set(k, v);
-  }
-  return { dir, vars, kind };
-}
 
 const SUITE = suite();
 const INFO = Object.fromEntries(Object.entries(SUITE).map(([s, d]) => [s, serviceInfo(d)]));

@@ -1,8 +1,7 @@
 // The environment variables each rtcgate service reads, taken from its C
 // sources: configuration rows `{ "VAR", CFG_...`, getenv("VAR"), and
-// "RTCGATE_..." literals in its *cfg*.c and main.c (the same rules as
-// tests/integration/deploy.test.js), so deployment checks stay true when
-// variables are added.
+// "RTCGATE_..." literals in its *cfg*.c and main.c, so the deployment
+// checks (deploy.test.js, k8s.test.js) stay true when variables are added.
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
