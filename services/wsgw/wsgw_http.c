@@ -53,6 +53,12 @@ static int wsgw_http_start(struct lws *wsi, struct wsgw_http *h,
 		int e = wsgw_admin_http(g, wsi, path, &r);
 		if (e == EINPROGRESS)
 			return 0;	/* wsgw_http_deliver() follows */
+	} else if (!path[0]) {	/* not a GET: nothing here takes one */
+		r.status = 405;
+		r.body = strdup("method not allowed\n");
+		r.type = "text/plain";
+		r.hdr = "allow:";
+		snprintf(r.hdr_val, sizeof(r.hdr_val), "GET");
 	} else if (!strncmp(path, "/healthz", 8)) {
 		r.body = wsgw_health_json(g, &r.status);
 		r.type = "application/json";

@@ -303,6 +303,24 @@ test('NATS_URL may list several servers: a dead one first, the live one is used'
   await suite.stop(p);
 });
 
+test('/healthz and /metrics answer GET only: a POST gets 405 with Allow', async () => {
+  const post = (pathname) => new Promise((resolve, reject) => {
+    const r = require('node:https').request({ host: '127.0.0.1', port: gw.port, path: pathname, method: 'POST',
+      rejectUnauthorized: false, headers: { 'Content-Length': '2' } }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res));
+    });
+    r.on('error', reject);
+    r.end('{}');
+  });
+  for (const p of ['/healthz', '/metrics']) {
+    const res = await post(p);
+    assert.equal(res.statusCode, 405, p);
+    assert.equal(res.headers.allow, 'GET');
+  }
+  assert.match((await httpsGet(`https://127.0.0.1:${gw.port}/metrics`)).body, /rtcgate_/, 'GET still works');
+});
+
 test('RTCGATE_LOG_FORMAT=json writes one JSON object per line', async () => {
   const p = await suite.wsgw({ RTCGATE_LOG_FORMAT: 'json' });
   await served(p);
