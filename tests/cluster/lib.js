@@ -32,7 +32,11 @@ function unavailable() {
   const r = spawnSync('ip', ['netns', 'add', probe], { encoding: 'utf8' });
   if (r.error) return `no ip command (package iproute2): ${r.error.message}`;
   if (r.status !== 0) return `ip netns add refused: ${r.stderr.trim()}`;
+  // A namespace can be made but not entered where / cannot be remounted
+  // (a chroot): ip netns exec fails there, and so would every host.
+  const x = spawnSync('ip', ['netns', 'exec', probe, 'ip', 'link', 'set', 'lo', 'up'], { encoding: 'utf8' });
   spawnSync('ip', ['netns', 'del', probe]);
+  if (x.status !== 0) return `ip netns exec refused: ${(x.stderr || '').trim()}`;
   return null;
 }
 
