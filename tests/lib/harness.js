@@ -74,7 +74,11 @@ class Suite {
   spawn(name, cmd, args, env) {
     const logPath = path.join(this.tmp, `${name}.${this.seq++}.log`);
     const log = fs.openSync(logPath, 'w');
-    const p = spawn(cmd, args, { cwd: ROOT, env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', log, log] });
+    // sanitizer settings of tests/run.sh (exit code 23 on a report, LSan
+    // suppressions) reach the services too
+    const san = Object.fromEntries(['ASAN_OPTIONS', 'UBSAN_OPTIONS', 'LSAN_OPTIONS']
+      .filter((k) => process.env[k]).map((k) => [k, process.env[k]]));
+    const p = spawn(cmd, args, { cwd: ROOT, env: { PATH: process.env.PATH, ...san, ...env }, stdio: ['ignore', log, log] });
     fs.closeSync(log);
     p.name = name;
     p.logPath = logPath;

@@ -55,19 +55,28 @@ function portTaken(port) {
 // A sipp UAS on a port of its own (calls reach it by dialling
 // "<name>-p<port>", see the routes file), listening when this returns: a
 // late retransmission of one test can never reach the next test's sipp.
+// A free port can be taken between the check and sipp's bind (sipp also
+// binds the media port and the ones above it): then sipp exits at once,
+// and another pair of ports is tried.
 async function sipp(suite, scenario, args = []) {
-  const port = await freePort();
-  const p = suite.spawn('sipp', 'sipp', ['-sf', path.join(ROOT, 'tests/sipp', scenario), '-i', '127.0.0.1',
-    '-p', String(port), '-m', '1', '-timeout', '20s', '-timeout_error', '-nostdin',
-    '-mp', String(await freePort()), '-trace_msg', '-message_file',
-    path.join(suite.tmp, `sipp-${scenario}-${port}.msg`), ...args], {});
-  p.port = port;
-  p.to = (name) => `${name}-p${port}`;
-  await waitFor(async () => {
-    if (p.exitCode !== null) throw new Error(`sipp exited: ${suite.log(p).slice(-500)}`);
-    return portTaken(port);
-  }, 10000, 'sipp listening');
-  return p;
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    const p = suite.spawn('sipp', 'sipp', ['-sf', path.join(ROOT, 'tests/sipp', scenario), '-i', '127.0.0.1',
+      '-p', String(port), '-m', '1', '-timeout', '20s', '-timeout_error', '-nostdin',
+      '-mp', String(await freePort()), '-trace_msg', '-message_file',
+      path.join(suite.tmp, `sipp-${scenario}-${port}.msg`), ...args], {});
+    p.port = port;
+    p.to = (name) => `${name}-p${port}`;
+    try {
+      await waitFor(async () => {
+        if (p.exitCode !== null) throw new Error(`sipp exited: ${suite.log(p).slice(-500)}`);
+        return portTaken(port);
+      }, 10000, 'sipp listening');
+      return p;
+    } catch (e) {
+      if (attempt >= 3 || p.exitCode === null) throw e;
+    }
+  }
 }
 
 function reply(req, code, phrase, { tag, body, extra = '' } = {}) {
