@@ -41,6 +41,9 @@ static const struct metric_def mediad_metrics[MM__COUNT] = {
 	[MM_DTMF_SENT] = { "media_dtmf_sent_total", "DTMF digits sent (media_dtmf)" },
 	[MM_UPDATES] = { "media_updates_total", "re-offers handled (media_update)" },
 	[MM_DRAINING] = { "media_draining", "1 while draining (no new sessions)" },
+	[MM_RTCP_IN] = { "media_rtcp_in_total", "RTCP compounds received (after SRTCP)" },
+	[MM_RTCP_OUT] = { "media_rtcp_out_total", "RTCP compounds sent (relayed or ours)" },
+	[MM_RTCP_DROP] = { "media_rtcp_dropped_total", "RTCP compounds malformed or with nowhere to go" },
 };
 
 static struct mediad md;

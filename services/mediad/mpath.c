@@ -7,7 +7,9 @@
  * symmetric RTP (the first packet's source becomes the peer, RFC 4961).
  * Between them: relay (rewrite SSRC/seq/ts/PT) or Opus <-> G.711, with
  * RFC 4733 telephone-events mapped across either way and reported; nothing
- * is sent toward a leg whose direction is on hold. */
+ * is sent toward a leg whose direction is on hold.  RTCP (mrtcp.c): relayed
+ * across with the rewriters' SSRC mapping, and our own SR/RR + SDES every
+ * 5 s on a leg when we transcode or the other leg's peer sends none. */
 #include "msess.h"
 #include "clock.h"
 #include "log.h"
@@ -148,9 +150,18 @@ static void mpath_to_web(struct msess *s, uint8_t *p, size_t len, size_t cap)
 
 	if (!w->srtp || !w->latched)
 		return;		/* nowhere safe to send it yet */
+	mrtcp_tx_rtp(&w->rtcp, p, len, (uint64_t)clock_wall_us());
 	if (srtpx_protect_rtp(w->srtp, p, &len, cap))
 		return;
 	mpath_send(w, p, len);
+}
+
+/* RTP toward the SIP leg, counted for our SRs on it. */
+static void mpath_to_sip(struct mleg *o, const uint8_t *p, size_t len)
+{
+	if (o->peerlen)
+		mrtcp_tx_rtp(&o->rtcp, p, len, (uint64_t)clock_wall_us());
+	mpath_send(o, p, len);
 }
 
 /* SIP -> browser, transcoding: G.711 in, 20 ms Opus frames out. */
@@ -201,7 +212,7 @@ static void mpath_opus_to_sip(struct msess *s, const uint8_t *rtp,
 	for (int off = 0; off + 160 <= got; off += 160) {
 		mpath_header(o, pkt, 160, false);
 		memcpy(pkt + RTP_HDR_MIN, pcm + off, 160);
-		mpath_send(o, pkt, sizeof(pkt));
+		mpath_to_sip(o, pkt, sizeof(pkt));
 	}
 }
 
@@ -244,7 +255,7 @@ static void mpath_te_send(struct msess *s, struct mleg *out,
 	if (out == &s->web)
 		mpath_to_web(s, pkt, RTP_HDR_MIN + MDTMF_PAYLOAD, sizeof(pkt));
 	else
-		mpath_send(out, pkt, RTP_HDR_MIN + MDTMF_PAYLOAD);
+		mpath_to_sip(out, pkt, RTP_HDR_MIN + MDTMF_PAYLOAD);
 }
 
 /* Transcoding: a telephone-event crosses with the other leg's payload
@@ -279,6 +290,7 @@ static void mpath_forward(struct msess *s, struct mleg *in, uint8_t *p,
 		MD_INC(s, MM_DROP_BAD);
 		return;
 	}
+	mrtcp_rx_rtp(&in->rtcp, p, in->codec.clock, (uint64_t)clock_wall_us());
 	te = in->codec.te_pt >= 0 && rtp_pt(p) == in->codec.te_pt;
 	if (te)
 		mpath_dtmf_seen(s, in, p, &h);
@@ -303,7 +315,7 @@ static void mpath_forward(struct msess *s, struct mleg *in, uint8_t *p,
 	if (out == &s->web)
 		mpath_to_web(s, p, len, cap);
 	else
-		mpath_send(out, p, len);
+		mpath_to_sip(out, p, len);
 }
 
 int mpath_dtmf_queue(struct msess *s, struct mleg *l, const char *digits,
@@ -348,6 +360,121 @@ static void mpath_dtmf_tick(struct msess *s, struct mleg *l, unsigned ms)
 	}
 }
 
+/* ---- RTCP ---- */
+
+/* RTCP toward the SIP leg: on the RTP port under rtcp-mux (its RTCP
+ * arrived there), else from our odd port to where its RTCP comes from,
+ * or to its RTP port + 1 until it has sent some (RFC 3550 11). */
+static bool mpath_rtcp_to_sip(struct msess *s, struct mleg *o,
+			      const uint8_t *p, size_t len)
+{
+	struct sockaddr_storage to;
+	socklen_t tl;
+
+	if (o->rtcp.peer_mux || o->rsock.fd < 0) {
+		if (!o->peerlen)
+			return false;
+		mpath_send(o, p, len);
+		return true;
+	}
+	if (o->rtcp.rpeerlen) {
+		to = o->rtcp.rpeer;
+		tl = o->rtcp.rpeerlen;
+	} else if (o->peerlen) {
+		to = o->peer;
+		tl = o->peerlen;
+		if (to.ss_family == AF_INET) {
+			struct sockaddr_in *a = (struct sockaddr_in *)&to;
+			a->sin_port = htons((uint16_t)(ntohs(a->sin_port) + 1));
+		} else {
+			struct sockaddr_in6 *a = (struct sockaddr_in6 *)&to;
+			a->sin6_port =
+				htons((uint16_t)(ntohs(a->sin6_port) + 1));
+		}
+	} else {
+		return false;
+	}
+	if (sendto(o->rsock.fd, p, len, MSG_DONTWAIT,
+		   (const struct sockaddr *)&to, tl) < 0)
+		return false;
+	MD_INC(s, MM_PKT_OUT);
+	return true;
+}
+
+/* A compound out of leg o: SRTCP toward the browser, plain toward SIP. */
+static void mpath_rtcp_send(struct msess *s, struct mleg *o, uint8_t *p,
+			    size_t len, size_t cap)
+{
+	bool sent;
+
+	if (o == &s->web) {
+		sent = o->srtp && o->latched &&
+		       !srtpx_protect_rtcp(o->srtp, p, &len, cap);
+		if (sent)
+			mpath_send(o, p, len);
+	} else {
+		sent = mpath_rtcp_to_sip(s, o, p, len);
+	}
+	MD_INC(s, sent ? MM_RTCP_OUT : MM_RTCP_DROP);
+}
+
+/* A plain compound from leg in's peer: its SRs noted for our report
+ * blocks; when relaying, rewritten with the rewriters' mapping and sent
+ * on (RTCP keeps flowing on hold: RFC 3264 5.1). */
+static void mpath_rtcp_in(struct msess *s, struct mleg *in, uint8_t *p,
+			  size_t len, size_t cap)
+{
+	struct mleg *out = in == &s->web ? &s->sip : &s->web;
+	struct mrtcp_xlate x;
+
+	MD_INC(s, MM_RTCP_IN);
+	if (mrtcp_consume(&in->rtcp, p, len, (uint64_t)clock_wall_us()) < 0) {
+		MD_INC(s, MM_RTCP_DROP);
+		return;
+	}
+	if (!s->answered || s->transcode)
+		return;	/* consumed: our own reports go out instead */
+	x = (struct mrtcp_xlate){
+		.out_ssrc = out->ssrc,
+		.have_src = out->rw.have_src,
+		.src_ssrc = out->rw.in_ssrc,
+		.ts_off = out->rw.ts_off,
+		.in_ssrc = in->ssrc,
+		.have_peer = in->rw.have_src,
+		.peer_ssrc = in->rw.in_ssrc,
+		.seq_off = in->rw.seq_off,
+	};
+	if (mrtcp_relay(p, len, &x) < 0) {
+		MD_INC(s, MM_RTCP_DROP);
+		return;
+	}
+	mpath_rtcp_send(s, out, p, len, cap);
+}
+
+/* Our own report on leg l when due, unless the other leg's peer reports
+ * and we relay them. */
+static void mpath_rtcp_tick(struct msess *s, struct mleg *l, uint64_t now)
+{
+	struct mleg *o = l == &s->web ? &s->sip : &s->web;
+	uint8_t buf[MRTCP_MAX + SRTPX_TRAILER_MAX];
+	int n;
+
+	if (!mrtcp_due(&l->rtcp, now))
+		return;
+	if (!s->transcode && o->rtcp.peer_rtcp_us &&
+	    now - o->rtcp.peer_rtcp_us < MRTCP_PEER_QUIET_US) {
+		l->rtcp.next_us = now + MRTCP_INTERVAL_US;
+		return;
+	}
+	n = mrtcp_build(&l->rtcp, buf, MRTCP_MAX, l->ssrc, s->id,
+			l->codec.clock, now, now);
+	if (n < 0) {
+		MD_INC(s, MM_RTCP_DROP);
+		return;
+	}
+	mpath_rtcp_send(s, l, buf, (size_t)n, sizeof(buf));
+}
+
 static void mpath_web_srtp(struct msess *s, uint8_t *p, size_t len,
 			   size_t cap, bool rtcp)
 {
@@ -366,7 +493,9 @@ static void mpath_web_srtp(struct msess *s, uint8_t *p, size_t len,
 		return;
 	}
 	w->last_rx_us = (uint64_t)clock_wall_us();
-	if (!rtcp)	/* RTCP: ours is not built yet; counted, dropped */
+	if (rtcp)
+		mpath_rtcp_in(s, w, p, len, cap);
+	else
 		mpath_forward(s, w, p, len, cap);
 }
 
@@ -399,25 +528,70 @@ static void mpath_web_in(struct msess *s, uint8_t *p, size_t n, size_t cap,
 	}
 }
 
+/* Whether two addresses share a host (ports aside). */
+static bool mpath_same_host(const struct sockaddr_storage *a,
+			    const struct sockaddr_storage *b)
+{
+	if (a->ss_family != b->ss_family)
+		return false;
+	if (a->ss_family == AF_INET)
+		return ((const struct sockaddr_in *)a)->sin_addr.s_addr ==
+		       ((const struct sockaddr_in *)b)->sin_addr.s_addr;
+	return !memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr,
+		       &((const struct sockaddr_in6 *)b)->sin6_addr,
+		       sizeof(struct in6_addr));
+}
+
+/* On the SIP leg's odd port: RTCP only from the host its RTP comes from
+ * (or the SDP named); the last source is where ours goes. */
+static void mpath_sip_rtcp(struct msess *s, struct mleg *l, uint8_t *p,
+			   size_t n, size_t cap,
+			   const struct sockaddr_storage *from, socklen_t fl)
+{
+	if (!l->peerlen || !mpath_same_host(from, &l->peer)) {
+		MD_INC(s, MM_DROP_SOURCE);
+		return;
+	}
+	if (rtp_demux_classify(p, n) != RTP_DEMUX_RTCP) {
+		MD_INC(s, MM_RTCP_IN);
+		MD_INC(s, MM_RTCP_DROP);
+		return;
+	}
+	memcpy(&l->rtcp.rpeer, from, fl);
+	l->rtcp.rpeerlen = fl;
+	l->rx++;
+	l->last_rx_us = (uint64_t)clock_wall_us();
+	mpath_rtcp_in(s, l, p, n, cap);
+}
+
 static void mpath_sip_in(struct msock *k, uint8_t *p, size_t n, size_t cap,
 			 const struct sockaddr_storage *from, socklen_t fl)
 {
 	struct msess *s = k->s;
 	struct mleg *l = k->leg;
 
+	if (k->rtcp) {
+		mpath_sip_rtcp(s, l, p, n, cap, from, fl);
+		return;
+	}
 	/* Symmetric RTP: latch the first RTP packet's source, then only it. */
-	if (!k->rtcp && !l->latched) {
+	if (!l->latched) {
 		memcpy(&l->peer, from, fl);
 		l->peerlen = fl;
 		l->latched = true;
-	} else if (!mpath_same(from, fl, &l->peer, l->peerlen) && !k->rtcp) {
+	} else if (!mpath_same(from, fl, &l->peer, l->peerlen)) {
 		MD_INC(s, MM_DROP_SOURCE);
 		return;
 	}
 	l->rx++;
 	l->last_rx_us = (uint64_t)clock_wall_us();
-	if (!k->rtcp)
-		mpath_forward(s, l, p, n, cap);
+	/* rtcp-mux on the SIP side (RFC 5761 4): RTCP on the RTP port. */
+	if (rtp_demux_classify(p, n) == RTP_DEMUX_RTCP) {
+		l->rtcp.peer_mux = true;
+		mpath_rtcp_in(s, l, p, n, cap);
+		return;
+	}
+	mpath_forward(s, l, p, n, cap);
 }
 
 void mpath_readable(struct msock *k, uint8_t *buf, size_t cap)
@@ -437,8 +611,8 @@ void mpath_readable(struct msock *k, uint8_t *buf, size_t cap)
 	}
 }
 
-/* Every 10 ms: DTLS retransmissions and deadline; DTMF we send; media
- * timeout. */
+/* Every 10 ms: DTLS retransmissions and deadline; DTMF we send; our
+ * RTCP reports; media timeout. */
 void mpath_tick(struct msess *s, uint64_t now_us)
 {
 	struct mleg *w = &s->web;
@@ -457,6 +631,11 @@ void mpath_tick(struct msess *s, uint64_t now_us)
 	if (s->answered && (s->sip.dtmf_tx.n || s->sip.dtmf_tx.playing ||
 			    s->sip.dtmf_tx.gap_ms))
 		mpath_dtmf_tick(s, &s->sip, ms);
+
+	if (s->answered) {
+		mpath_rtcp_tick(s, &s->web, now_us);
+		mpath_rtcp_tick(s, &s->sip, now_us);
+	}
 
 	if (w->dtls && !w->dtls_reported) {
 		if (dtls_conn_timeout_us(w->dtls) == 0)

@@ -7,6 +7,7 @@
 #include "icelite.h"
 #include "mdtmf.h"
 #include "mediad.h"
+#include "mrtcp.h"
 #include "sdp.h"
 #include "srtpx.h"
 #include "xcode.h"
@@ -61,6 +62,7 @@ struct mleg {
 	bool te_have;			/* transcoding: an event being mapped */
 	uint32_t te_in_ts, te_out_ts;	/* ... its timestamp in and out */
 	uint64_t dtmf_events;		/* events seen arriving */
+	struct mrtcp rtcp;		/* RTCP on this leg (mrtcp.c) */
 	/* WebRTC leg only */
 	struct icelite ice;
 	struct dtls_conn *dtls;

@@ -39,6 +39,9 @@ static const char usage[] =
 "  --web-codec C, --sip-codec C   per leg (different: mediad transcodes)\n"
 "  --web-hz HZ, --sip-hz HZ       tones, multiples of 50 (1000, 400)\n"
 "  --per-session       per-session figures in the report\n"
+"  --rtcp              the SIP side sends RTCP SRs to mediad's RTP port + 1\n"
+"                      from a socket of its own; both ends check mediad's RTCP\n"
+"  --rtcp-web          --rtcp, and the browser sends SRTCP SRs too\n"
 "  --script S          one session, its window in three phases around a\n"
 "                      mid-call step (pscript.c): hold (browser sendonly,\n"
 "                      then sendrecv), restart (browser ICE restart) or\n"
@@ -54,7 +57,7 @@ static const char usage[] =
 enum { O_NATS = 256, O_NODE, O_IP, O_THREADS, O_RATE, O_WARMUP, O_DURATION,
        O_SETUP_TO, O_CPU, O_SIPOFF, O_PASSIVE, O_ECHO, O_ICE, O_CODEC,
        O_WCODEC, O_SCODEC, O_WHZ, O_SHZ, O_PERSESS, O_HIST, O_WSIG,
-       O_LOG, O_SCRIPT };
+       O_LOG, O_SCRIPT, O_RTCP, O_RTCP_WEB };
 
 static const struct option longopts[] = {
 	{ "nats", 1, 0, O_NATS }, { "node", 1, 0, O_NODE }, { "ip", 1, 0, O_IP },
@@ -67,7 +70,8 @@ static const struct option longopts[] = {
 	{ "web-codec", 1, 0, O_WCODEC }, { "sip-codec", 1, 0, O_SCODEC },
 	{ "web-hz", 1, 0, O_WHZ }, { "sip-hz", 1, 0, O_SHZ },
 	{ "per-session", 0, 0, O_PERSESS }, { "hist", 0, 0, O_HIST },
-	{ "window-signal", 0, 0, O_WSIG },
+	{ "window-signal", 0, 0, O_WSIG }, { "rtcp", 0, 0, O_RTCP },
+	{ "rtcp-web", 0, 0, O_RTCP_WEB },
 	{ "log-level", 1, 0, O_LOG }, { "script", 1, 0, O_SCRIPT },
 	{ "help", 0, 0, 'h' }, { 0, 0, 0, 0 },
 };
@@ -139,6 +143,8 @@ static int pcli_one(int c, const char *a, struct peer_opts *o)
 	case O_PERSESS: o->per_session = true; return 0;
 	case O_HIST: o->hist = true; return 0;
 	case O_WSIG: o->window_signal = true; return 0;
+	case O_RTCP: o->rtcp = true; return 0;
+	case O_RTCP_WEB: o->rtcp = o->rtcp_web = true; return 0;
 	case O_SCRIPT:
 		o->script = !strcmp(a, "hold") ? PSCRIPT_HOLD :
 			    !strcmp(a, "restart") ? PSCRIPT_RESTART :

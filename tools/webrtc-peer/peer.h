@@ -25,6 +25,8 @@
 #include "sdp.h"
 #include "srtpx.h"
 
+#include <jansson.h>
+
 #include <netinet/in.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -70,6 +72,8 @@ struct peer_opts {
 	bool per_session;		/* per-session figures in the report */
 	bool hist;			/* latency histograms in the report */
 	bool window_signal;		/* the window starts on SIGUSR1 */
+	bool rtcp;			/* RTCP both ends (prtcp.c) */
+	bool rtcp_web;			/* ... and the browser sends SRTCP */
 	enum peer_ice ice;
 	enum pscript script;		/* a mid-call step (pscript.c) */
 	enum peer_codec web_codec, sip_codec;
@@ -135,6 +139,28 @@ struct psock {
 	struct psess *s;
 	int fd;
 	bool sip;
+	bool rtcp;			/* the phone's RTCP socket */
+};
+
+/* --rtcp (prtcp.c): what one end got from mediad. */
+struct prtcp_side {
+	uint64_t compounds, sr, rr, cname;
+	uint64_t sender_ok;		/* SR/RR from mediad's RTP SSRC */
+	uint64_t block_ok;		/* blocks about the SSRC we send */
+	uint64_t lsr_ok;		/* SIP: ... whose LSR is one of ours */
+	uint64_t bad;			/* unusable SRTCP or RTCP */
+	uint64_t early;			/* before mediad's RTP: not checked */
+};
+enum { PRTCP_LSR_KEEP = 16 };
+struct prtcp {
+	uint64_t next_us;
+	uint32_t web_rx_ssrc, sip_rx_ssrc;	/* mediad's RTP toward us */
+	struct prtcp_side web, sip;
+	uint64_t sent, bad_sent;	/* the phone's SRs, and the broken one */
+	uint64_t web_sent;		/* the browser's SRs (--rtcp-web) */
+	uint32_t web_lsr;		/* the last SR the browser got ... */
+	uint64_t web_lsr_us;		/* ... and when */
+	uint32_t lsr_sent[PRTCP_LSR_KEEP];
 };
 
 struct pnice;
@@ -146,7 +172,8 @@ struct psess {
 	char id[PEER_ID_LEN];		/* mediad's session id */
 	char node[PEER_ID_LEN];		/* the mediad that owns it */
 	const struct peer_opts *o;
-	struct psock web, sip;
+	struct psock web, sip, rtcp;	/* rtcp: with --rtcp only */
+	struct prtcp rtcp_st;
 	uint16_t web_port, sip_port;	/* ours */
 	struct sockaddr_in mediad_sip;	/* where our SIP side sends */
 	int web_pt, sip_pt;		/* as negotiated */
@@ -185,6 +212,13 @@ struct psess {
 	_Atomic int ice_reinit;		/* main -> worker: new credentials */
 	char rst_ufrag[SDP_ICE_LEN], rst_pwd[SDP_ICE_LEN];
 };
+
+/* ---- prtcp.c: --rtcp ---- */
+void prtcp_rtp_seen(struct psess *s, bool sip, const uint8_t *p, size_t n);
+void prtcp_web_in(struct psess *s, uint8_t *p, size_t n);
+void prtcp_sip_in(struct psess *s, const uint8_t *p, size_t n);
+void prtcp_tick(struct psess *s, uint64_t now_us);
+json_t *prtcp_report(struct psess **ss, size_t n);
 
 /* ---- pcli.c ---- */
 int pcli_parse(int argc, char **argv, struct peer_opts *o);

@@ -249,6 +249,8 @@ int preport_print(const struct peer_opts *o, struct psess **ss, size_t n,
 		"s:I}", "web_rx", t.mediad[0], "web_tx", t.mediad[1], "sip_rx",
 		t.mediad[2], "sip_tx", t.mediad[3]));
 	json_object_set_new(j, "per_session", per);
+	if (o->rtcp)
+		json_object_set_new(j, "rtcp", prtcp_report(ss, n));
 	if (o->script && n)
 		json_object_set_new(j, "script", pscript_report(ss[0]));
 	json_dumpf(j, stdout, JSON_INDENT(1) | JSON_REAL_PRECISION(6));

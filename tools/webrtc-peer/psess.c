@@ -95,6 +95,7 @@ int psess_new(struct psess **sp, int idx, const struct peer_opts *o)
 	s->o = o;
 	s->web = (struct psock){ .s = s, .fd = -1 };
 	s->sip = (struct psock){ .s = s, .fd = -1, .sip = true };
+	s->rtcp = (struct psock){ .s = s, .fd = -1, .sip = true, .rtcp = true };
 	s->web_te_pt = s->sip_te_pt = -1;
 	psess_stream_init(&s->web_tx);
 	psess_stream_init(&s->sip_tx);
@@ -103,6 +104,12 @@ int psess_new(struct psess **sp, int idx, const struct peer_opts *o)
 		fd = psess_socket(o->ip, &s->sip_port);
 		e = fd < 0 ? -fd : 0;
 		s->sip.fd = fd;
+	}
+	if (!e && o->rtcp) {
+		uint16_t port;
+		fd = psess_socket(o->ip, &port);
+		e = fd < 0 ? -fd : 0;
+		s->rtcp.fd = fd;
 	}
 	if (!e)
 		e = pmedia_decoder_new(o->web_codec, &s->web_dec);
@@ -126,6 +133,8 @@ void psess_free(struct psess *s)
 		close(s->web.fd);
 	if (s->sip.fd >= 0)
 		close(s->sip.fd);
+	if (s->rtcp.fd >= 0)
+		close(s->rtcp.fd);
 	dtls_conn_free(s->dtls);
 	srtpx_free(s->srtp);
 	pmedia_decoder_free(s->web_dec);
@@ -161,6 +170,9 @@ int psess_configure(struct psess *s, const struct psdp_remote *web,
 	s->sip_pt = sip->pt;
 	s->role = we_active ? DTLS_ROLE_CLIENT : DTLS_ROLE_SERVER;
 	e = psess_connect(s->sip.fd, sip->addr, sip->port, &s->mediad_sip);
+	if (!e && s->rtcp.fd >= 0)	/* mediad's RTCP: RTP port + 1 */
+		e = psess_connect(s->rtcp.fd, sip->addr,
+				  (uint16_t)(sip->port + 1), NULL);
 	if (!e && s->nice)
 		e = pnice_set_remote(s->nice, web);
 	else if (!e)
@@ -276,13 +288,14 @@ static void psess_web_rtp(struct psess *s, uint8_t *p, size_t n,
 	if (!s->srtp)
 		return;
 	if (rtp_demux_classify(p, n) == RTP_DEMUX_RTCP) {
-		srtpx_unprotect_rtcp(s->srtp, p, &n);	/* none sent yet */
+		prtcp_web_in(s, p, n);
 		return;
 	}
 	if (srtpx_unprotect_rtp(s->srtp, p, &n) != SRTPX_OK) {
 		s->web_rx.undecodable++;
 		return;
 	}
+	prtcp_rtp_seen(s, false, p, n);
 	if (pscript_te_in(s, true, p, n))
 		return;
 	struct pmeter before = s->web_rx;
@@ -339,6 +352,7 @@ static void psess_sip_in(struct psess *s, uint8_t *p, size_t n,
 
 	if (s->state != PS_MEDIA)
 		return;
+	prtcp_rtp_seen(s, true, p, n);
 	if (o->echo && send(s->sip.fd, p, n, MSG_DONTWAIT) > 0)
 		s->sip_echoed++;
 	if (pscript_te_in(s, false, p, n))
@@ -403,7 +417,9 @@ int psess_readable(struct psock *k, struct phist *lat)
 		uint64_t rx_ns = psess_rx_ns(&mm[i].msg_hdr, drops);
 		if (k->s->state == PS_FAILED)
 			return got;
-		if (k->sip)
+		if (k->rtcp)
+			prtcp_sip_in(k->s, bufs[i], mm[i].msg_len);
+		else if (k->sip)
 			psess_sip_in(k->s, bufs[i], mm[i].msg_len, rx_ns, lat);
 		else
 			psess_web_in(k->s, bufs[i], mm[i].msg_len, rx_ns, lat);
@@ -423,6 +439,8 @@ uint64_t psess_flush(struct psess *s, struct phist *scratch)
 		n += (uint64_t)got;
 	while ((got = psess_readable(&s->sip, scratch)) > 0)
 		n += (uint64_t)got;
+	while (s->rtcp.fd >= 0 && psess_readable(&s->rtcp, scratch) > 0)
+		;	/* RTCP is not audio: not part of the backlog */
 	return n;
 }
 
@@ -447,6 +465,7 @@ void psess_tick(struct psess *s, uint64_t now_us)
 						 : "DTLS timeout");
 	if (s->state == PS_MEDIA && !s->sending && now_us >= s->media_at)
 		s->sending = true;
+	prtcp_tick(s, now_us);
 }
 
 /* One 20 ms frame out of each side. */

@@ -91,7 +91,8 @@ static void pworker_on_add(void *data, void *arg)
 	 * workers, indices alone would leave half of each one's slots empty. */
 	if (pslot_push(&w->slots[w->all.n % PEER_SLOTS], s) ||
 	    pslot_push(&w->all, s) ||
-	    pworker_watch(w, &s->web) || pworker_watch(w, &s->sip)) {
+	    pworker_watch(w, &s->web) || pworker_watch(w, &s->sip) ||
+	    (s->rtcp.fd >= 0 && pworker_watch(w, &s->rtcp))) {
 		psess_fail(s, "worker: cannot take the session");
 		return;
 	}
