@@ -9,6 +9,8 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <pthread.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -230,6 +232,11 @@ const char *sdp_strerror(int err)
 
 /* ---- session object --------------------------------------------------- */
 
+/* A session is zeroed once, here.  From then on every byte past the counted
+ * entries of each list stays zero (every handler that fails after writing
+ * an uncounted entry wipes it), so sess_clear() only has to wipe what the
+ * last parse counted: the cost follows the SDP, not the 840 KiB limits,
+ * and two parses of one text still compare equal with memcmp. */
 int sdp_session_new(struct sdp_session **sp)
 {
 	struct sdp_session *s;
@@ -246,6 +253,114 @@ int sdp_session_new(struct sdp_session **sp)
 void sdp_session_free(struct sdp_session *s)
 {
 	free(s);
+}
+
+#define CLEAR_N(arr, n) memset((arr), 0, (n) * sizeof((arr)[0]))
+
+static void media_clear(struct sdp_media *m)
+{
+	CLEAR_N(m->codecs, m->ncodecs);
+	CLEAR_N(m->ssrcs, m->nssrcs);
+	CLEAR_N(m->ssrc_groups, m->nssrc_groups);
+	CLEAR_N(m->cands, m->ncands);
+	CLEAR_N(m->crypto, m->ncrypto);
+	CLEAR_N(m->extmaps, m->nextmaps);
+	/* the scalars (and ncodecs) all sit before the first list */
+	memset(m, 0, offsetof(struct sdp_media, codecs));
+	m->nssrcs = m->nssrc_groups = m->ncands = 0;
+	m->ncrypto = m->nextmaps = 0;
+}
+
+/* Back to all zero, touching only what the last parse used. */
+static void sess_clear(struct sdp_session *s)
+{
+	size_t n = s->nmedia < SDP_MAX_MEDIA ? s->nmedia : SDP_MAX_MEDIA;
+
+	for (size_t i = 0; i < n; i++)
+		media_clear(&s->media[i]);
+	memset(s, 0, offsetof(struct sdp_session, media));
+}
+
+/* Per-thread sessions for sdp_session_acquire.  Two slots: mediad parses
+ * the stored browser offer while a SIP answer is still in use. */
+enum { SDP_POOL_SLOTS = 2 };
+
+struct sdp_pool {
+	struct sdp_session *slot[SDP_POOL_SLOTS];
+	bool busy[SDP_POOL_SLOTS];
+};
+
+static pthread_key_t pool_key;
+static pthread_once_t pool_once = PTHREAD_ONCE_INIT;
+static bool pool_key_ok;
+static __thread struct sdp_pool *tls_pool;
+
+/* Runs when a thread that used the pool exits. */
+static void pool_free(void *arg)
+{
+	struct sdp_pool *p = arg;
+
+	for (size_t i = 0; i < SDP_POOL_SLOTS; i++)
+		free(p->slot[i]);
+	free(p);
+}
+
+static void pool_key_init(void)
+{
+	pool_key_ok = pthread_key_create(&pool_key, pool_free) == 0;
+}
+
+static struct sdp_pool *pool_get(void)
+{
+	struct sdp_pool *p = tls_pool;
+
+	if (p)
+		return p;
+	pthread_once(&pool_once, pool_key_init);
+	if (!pool_key_ok)
+		return NULL;
+	p = calloc(1, sizeof(*p));
+	if (p && pthread_setspecific(pool_key, p)) {
+		free(p);
+		p = NULL;
+	}
+	tls_pool = p;
+	return p;
+}
+
+int sdp_session_acquire(struct sdp_session **sp)
+{
+	struct sdp_pool *p;
+
+	if (!sp)
+		return SDP_EINVAL;
+	p = pool_get();
+	for (size_t i = 0; p && i < SDP_POOL_SLOTS; i++) {
+		if (p->busy[i])
+			continue;
+		if (!p->slot[i] && sdp_session_new(&p->slot[i]))
+			return ENOMEM;
+		sess_clear(p->slot[i]);
+		p->busy[i] = true;
+		*sp = p->slot[i];
+		return 0;
+	}
+	return sdp_session_new(sp);	/* nested deeper, or no pool */
+}
+
+void sdp_session_release(struct sdp_session *s)
+{
+	struct sdp_pool *p = tls_pool;
+
+	if (!s)
+		return;
+	for (size_t i = 0; p && i < SDP_POOL_SLOTS; i++) {
+		if (p->slot[i] == s) {
+			p->busy[i] = false;
+			return;
+		}
+	}
+	sdp_session_free(s);
 }
 
 bool sdp_proto_is_rtp(const struct sdp_media *m)
@@ -720,12 +835,15 @@ static int a_crypto(struct pctx *c, const char *name UNUSED, char *v)
 		return SDP_ECRYPTO;
 	if (!num32(tag, 0, 999999999, &cr->tag) || SCOPY(cr->suite, suite) ||
 	    SCOPY(cr->key_extra, extra) || SCOPY(cr->params, skip_ws(v)))
-		return SDP_ECRYPTO;
+		goto bad;
 	*extra = '\0';
 	if (SCOPY(cr->key, kp))
-		return SDP_ECRYPTO;
+		goto bad;
 	m->ncrypto++;
 	return 0;
+bad:	/* uncounted: keep it zero for sess_clear */
+	memset(cr, 0, sizeof(*cr));
+	return SDP_ECRYPTO;
 }
 
 static int a_ptime(struct pctx *c, const char *name, char *v)
@@ -925,7 +1043,7 @@ int sdp_session_parse(struct sdp_session *s, const char *buf, size_t len,
 		*errline = 0;
 	if (!s || (!buf && len))
 		return SDP_EINVAL;
-	memset(s, 0, sizeof(*s));
+	sess_clear(s);
 	if (len > SDP_MAX_SIZE)
 		return SDP_ETOOBIG;
 	while (!err && pos < len) {
@@ -943,7 +1061,7 @@ int sdp_session_parse(struct sdp_session *s, const char *buf, size_t len,
 		err = finish(&ctx);
 	}
 	if (err) {
-		memset(s, 0, sizeof(*s));
+		sess_clear(s);
 		if (errline)
 			*errline = lineno;
 	}

@@ -245,9 +245,21 @@ struct sdp_session {
 int sdp_session_new(struct sdp_session **sp);
 void sdp_session_free(struct sdp_session *s);
 
+/* A cleared session reused by the calling thread, for a parse that lives
+ * only as long as one request: zeroing a new one per call cost mediad 43%
+ * of its CPU at 600 call set-ups/s.  Each thread keeps two (held at the
+ * same time they are distinct; a third is heap-allocated), freed when the
+ * thread exits.  Give it back with sdp_session_release on the same thread
+ * (it frees one that did not come from the pool).  0 or ENOMEM. */
+int sdp_session_acquire(struct sdp_session **sp);
+void sdp_session_release(struct sdp_session *s);
+
 /* Parse len bytes of buf (no NUL terminator needed; CRLF or LF).  Clears
  * *s first; on error *s is cleared again and *errline (if not NULL) gets
- * the 1-based line at fault, or 0 when no single line is. */
+ * the 1-based line at fault, or 0 when no single line is.  Clearing wipes
+ * only the entries the last parse counted, so s must come from
+ * sdp_session_new/acquire and be changed only by the parser (or zeroed in
+ * full by the caller). */
 int sdp_session_parse(struct sdp_session *s, const char *buf, size_t len,
 		      unsigned *errline);
 
