@@ -91,16 +91,18 @@ test('a media node that stalls loses its calls; the sessions it kept are deleted
     RTCGATE_MEDIA_HEARTBEAT_MS: '200', RTCGATE_MEDIA_TIMEOUT: '3' });
   await waitFor(() => suite.health('mediad', m.id), 5000, 'the new mediad');
   await suite.stop(medias[1], 'SIGKILL'); // the only other node: calls go to m
+  await sleep(3500); // the b2buas have missed it and heard m's heartbeats
   const ws = await wsClient(gw.url);
   assert.equal((await register(ws, { user: 'alice', pass: 'alice-secret' })).status, 200);
   const uas = await sipp(suite, 'uas_answer.xml');
   const inv = invite('alice', uas.to('stall'));
   ws.send(inv.msg);
-  const ok = await until(ws, /^SIP\/2\.0 200 /, 8000);
+  const ok = await until(ws, /^SIP\/2\.0 [2-6]\d\d [\s\S]*CSeq: 1 INVITE/, 10000);
+  assert.equal(Number(ok.slice(8, 11)), 200, ok.split('\r\n')[0]);
   ws.send(inDialog('ACK', inv, ok, 1));
   await waitFor(async () => (await suite.health('mediad', m.id)).counters.media_sessions === 1, 3000, 'a session');
   m.kill('SIGSTOP');
-  const bye = await until(ws, /^BYE /, 8000); // the node is missed: the call is ended
+  const bye = await until(ws, /^BYE /, 10000); // the node is missed: the call is ended
   ws.send(`SIP/2.0 200 OK\r\nVia: ${hdr(bye, 'Via')}\r\nFrom: ${hdr(bye, 'From')}\r\nTo: ${hdr(bye, 'To')}\r\n`
     + `Call-ID: ${hdr(bye, 'Call-ID')}\r\nCSeq: ${hdr(bye, 'CSeq')}\r\nContent-Length: 0\r\n\r\n`);
   await sleep(2500); // the media_delete sent to the stalled node times out

@@ -9,48 +9,13 @@
 'use strict';
 const test = require('node:test');
 const assert = require('node:assert/strict');
-const fs = require('node:fs');
-const path = require('node:path');
-const { execFileSync, spawn } = require('node:child_process');
-const { Suite, waitFor, ROOT, BUILD } = require('../lib/harness');
+const { Suite, waitFor } = require('../lib/harness');
+const { ensurePeer, runPeer: runPeerOn } = require('../lib/peer');
 
-const PEER = path.join(BUILD, 'bin', 'rtcgate-peer');
 const suite = new Suite('mediad_rtcp');
 let md;
 
-// The peer is built by `make all`; build it here only when it is missing
-// or older than its sources (as peer.test.js does).
-function ensurePeer() {
-  const dir = path.join(ROOT, 'tools/webrtc-peer');
-  const srcs = fs.readdirSync(dir).filter((f) => /\.[ch]$/.test(f)).map((f) => path.join(dir, f));
-  for (const m of ['dtls', 'srtpx', 'sdp', 'sdp_write', 'g711', 'rtp']) {
-    srcs.push(path.join(ROOT, 'services/mediad', `${m}.c`));
-  }
-  const newest = Math.max(...srcs.filter((f) => fs.existsSync(f)).map((f) => fs.statSync(f).mtimeMs));
-  if (fs.existsSync(PEER) && fs.statSync(PEER).mtimeMs >= newest) return;
-  execFileSync(path.join(dir, 'build.sh'), { cwd: ROOT, stdio: 'pipe', env: { ...process.env, BUILD } });
-}
-
-function runPeer(args, timeoutMs = 90000) {
-  return new Promise((resolve, reject) => {
-    const p = spawn(PEER, ['--nats', suite.natsUrl, '--node', md.id, '--warmup', '300',
-      '--rtcp', '--per-session', ...args], { cwd: ROOT });
-    let out = ''; let err = '';
-    p.stdout.on('data', (d) => { out += d; });
-    p.stderr.on('data', (d) => { err += d; });
-    const t = setTimeout(() => p.kill('SIGKILL'), timeoutMs);
-    p.on('exit', (code) => {
-      clearTimeout(t);
-      if (/ERROR: (Address|Leak)Sanitizer|runtime error:/.test(err)) {
-        reject(new Error(`sanitizer report from rtcgate-peer:\n${err.slice(-4000)}`));
-        return;
-      }
-      try { resolve({ code, r: JSON.parse(out), err }); } catch (e) {
-        reject(new Error(`rtcgate-peer exited ${code} without a report:\n${err.slice(-3000)}`));
-      }
-    });
-  });
-}
+const runPeer = (args, timeoutMs = 90000) => runPeerOn(suite, md.id, ['--rtcp', '--per-session', ...args], timeoutMs);
 
 async function counters() {
   return (await suite.health('mediad', md.id)).counters;

@@ -7,17 +7,14 @@
 'use strict';
 const test = require('node:test');
 const assert = require('node:assert/strict');
-const fs = require('node:fs');
-const path = require('node:path');
-const { execFileSync, spawn } = require('node:child_process');
-const { Suite, waitFor, sleep, sc, ROOT, BUILD } = require('../lib/harness');
+const { Suite, waitFor, sleep, sc } = require('../lib/harness');
+const { runPeer: runPeerOn } = require('../lib/peer');
 const { RtpPeer } = require('../lib/rtppeer');
 
 const suite = new Suite('mediad-update');
 const events = [];
 const beats = [];
 let md; let xc;
-const PEER = path.join(BUILD, 'bin', 'rtcgate-peer');
 
 const req = (node, obj) => suite.request(`rtcgate.media.${node.id}`, { v: 1, ...obj }, 5000);
 const portOf = (sdp) => Number(/m=audio (\d+)/.exec(sdp)[1]);
@@ -336,38 +333,7 @@ test('drain: a second SIGTERM exits at once; media_drain on the bus drains like 
 // ---- with real WebRTC media: rtcgate-peer (tools/webrtc-peer) ----
 
 // Build the peer when it is missing or older than its sources.
-function ensurePeer() {
-  const dir = path.join(ROOT, 'tools/webrtc-peer');
-  const srcs = fs.readdirSync(dir).filter((f) => /\.[ch]$/.test(f)).map((f) => path.join(dir, f));
-  for (const m of ['dtls', 'srtpx', 'srtp_ossl', 'sdp', 'sdp_write', 'g711', 'rtp']) {
-    srcs.push(path.join(ROOT, 'services/mediad', `${m}.c`));
-  }
-  const newest = Math.max(...srcs.filter((f) => fs.existsSync(f)).map((f) => fs.statSync(f).mtimeMs));
-  if (fs.existsSync(PEER) && fs.statSync(PEER).mtimeMs >= newest) return;
-  execFileSync(path.join(dir, 'build.sh'), { cwd: ROOT, stdio: 'pipe', env: { ...process.env, BUILD } });
-}
-
-function runPeer(node, args, timeoutMs = 60000) {
-  ensurePeer();
-  return new Promise((resolve, reject) => {
-    const p = spawn(PEER, ['--nats', suite.natsUrl, '--node', node.id, '--warmup', '300',
-      '--duration', '3000', ...args], { cwd: ROOT });
-    let out = ''; let err = '';
-    p.stdout.on('data', (d) => { out += d; });
-    p.stderr.on('data', (d) => { err += d; });
-    const t = setTimeout(() => p.kill('SIGKILL'), timeoutMs);
-    p.on('exit', (code) => {
-      clearTimeout(t);
-      if (/ERROR: (Address|Leak)Sanitizer|runtime error:/.test(err)) {
-        reject(new Error(`sanitizer report from rtcgate-peer:\n${err.slice(-4000)}`));
-        return;
-      }
-      try { resolve({ code, r: JSON.parse(out), err }); } catch (e) {
-        reject(new Error(`rtcgate-peer exited ${code} without a report:\n${err.slice(-3000)}`));
-      }
-    });
-  });
-}
+const runPeer = (node, args, timeoutMs) => runPeerOn(suite, node.id, ['--duration', '3000', ...args], timeoutMs);
 
 function assertOk(res) {
   assert.equal(res.code, 0, `peer failed: ${JSON.stringify(res.r.failures)}\n${res.err.slice(-2000)}`);
