@@ -18,6 +18,9 @@
 #include <string.h>
 
 enum { MPATH_BATCH = 64 };	/* datagrams per socket per wake-up */
+/* mpath_next_us: the timer step while something runs on 10 ms steps,
+ * and the longest a session goes without a tick. */
+enum { MPATH_STEP_US = 10000, MPATH_IDLE_US = 1000000 };
 
 #define MD_INC(s, i) metrics_inc(&(s)->md->svc.metrics, (i))
 
@@ -611,8 +614,29 @@ void mpath_readable(struct msock *k, uint8_t *buf, size_t cap)
 	}
 }
 
-/* Every 10 ms: DTLS retransmissions and deadline; DTMF we send; our
- * RTCP reports; media timeout. */
+/* What the media timeout runs from. */
+static uint64_t mpath_last_rx(const struct msess *s, uint64_t now_us)
+{
+	const struct mleg *w = &s->web;
+	uint64_t last = w->last_rx_us > s->sip.last_rx_us ? w->last_rx_us
+							 : s->sip.last_rx_us;
+
+	if (!last)
+		last = s->created_us;
+	/* A held call may carry no RTP at all (RFC 3264 8.4); the browser's
+	 * consent checks (RFC 7675) still show it is there. */
+	if (s->answered && msess_held(s))
+		last = w->latched ? w->last_rx_us : now_us;
+	return last;
+}
+
+static bool mpath_dtmf_busy(const struct mleg *l)
+{
+	return l->dtmf_tx.n || l->dtmf_tx.playing || l->dtmf_tx.gap_ms;
+}
+
+/* When due (the worker's timer heap): DTLS retransmissions and deadline;
+ * DTMF we send; our RTCP reports; media timeout. */
 void mpath_tick(struct msess *s, uint64_t now_us)
 {
 	struct mleg *w = &s->web;
@@ -625,11 +649,9 @@ void mpath_tick(struct msess *s, uint64_t now_us)
 	} else if (!s->tick_us) {
 		s->tick_us = now_us;
 	}
-	if (s->answered && (s->web.dtmf_tx.n || s->web.dtmf_tx.playing ||
-			    s->web.dtmf_tx.gap_ms))
+	if (s->answered && mpath_dtmf_busy(&s->web))
 		mpath_dtmf_tick(s, &s->web, ms);
-	if (s->answered && (s->sip.dtmf_tx.n || s->sip.dtmf_tx.playing ||
-			    s->sip.dtmf_tx.gap_ms))
+	if (s->answered && mpath_dtmf_busy(&s->sip))
 		mpath_dtmf_tick(s, &s->sip, ms);
 
 	if (s->answered) {
@@ -644,18 +666,40 @@ void mpath_tick(struct msess *s, uint64_t now_us)
 		dtls_conn_expired(w->dtls, now_us);	/* fails it at 10 s */
 		mpath_dtls_state(s);
 	}
-	last = w->last_rx_us > s->sip.last_rx_us ? w->last_rx_us
-						 : s->sip.last_rx_us;
-	if (!last)
-		last = s->created_us;
-	/* A held call may carry no RTP at all (RFC 3264 8.4); the browser's
-	 * consent checks (RFC 7675) still show it is there. */
-	if (s->answered && msess_held(s))
-		last = w->latched ? w->last_rx_us : now_us;
+	last = mpath_last_rx(s, now_us);
 	if (!s->timed_out &&
 	    now_us - last > (uint64_t)s->md->cfg.media_timeout_s * 1000000) {
 		s->timed_out = true;
 		MD_INC(s, MM_TIMEOUTS);
 		msess_event(s, "media_timeout", NULL);
 	}
+}
+
+/* The earliest of: the next 10 ms step while DTLS or DTMF is under way,
+ * our next RTCP report, the media timeout; and no later than a second
+ * from now, so that a deadline this does not know of yet (a new timer in
+ * mpath_tick) is late by a second at worst, not missed. */
+uint64_t mpath_next_us(const struct msess *s, uint64_t now_us)
+{
+	uint64_t next = now_us + MPATH_IDLE_US, t;
+
+	if ((s->web.dtls && !s->web.dtls_reported) ||
+	    (s->answered && (mpath_dtmf_busy(&s->web) ||
+			     mpath_dtmf_busy(&s->sip))))
+		return now_us + MPATH_STEP_US;
+	if (s->answered) {
+		/* 0: not scheduled yet; the tick that schedules it is due. */
+		for (int i = 0; i < 2; i++) {
+			t = (i ? &s->sip : &s->web)->rtcp.next_us;
+			if (t < next)
+				next = t;
+		}
+	}
+	if (!s->timed_out) {
+		t = mpath_last_rx(s, now_us) +
+		    (uint64_t)s->md->cfg.media_timeout_s * 1000000 + 1;
+		if (t < next)
+			next = t;
+	}
+	return next > now_us ? next : now_us + MPATH_STEP_US;
 }

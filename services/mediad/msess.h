@@ -8,6 +8,7 @@
 #include "mdtmf.h"
 #include "mediad.h"
 #include "mrtcp.h"
+#include "mtimer.h"
 #include "sdp.h"
 #include "srtpx.h"
 #include "xcode.h"
@@ -100,6 +101,7 @@ struct msess {
 	char *offer_sdp;		/* the first offer, owned */
 	uint64_t created_us;
 	uint64_t tick_us;		/* mpath_tick's clock, ms steps */
+	struct mtimer timer;		/* worker's heap: next mpath_tick */
 	struct sdp_codec web_offer[8];	/* browser's audio codecs (web offer) */
 	size_t nweb_offer;
 	struct sdp_codec sip_offer[8];	/* SIP peer's codecs (SIP offer) */
@@ -147,6 +149,8 @@ bool msess_held(const struct msess *s);
 /* mpath.c: the packet path and timers */
 void mpath_readable(struct msock *k, uint8_t *buf, size_t cap);
 void mpath_tick(struct msess *s, uint64_t now_us);
+/* When mpath_tick must next run for s (after a tick, or a request). */
+uint64_t mpath_next_us(const struct msess *s, uint64_t now_us);
 void mpath_send(struct mleg *leg, const uint8_t *p, size_t len);
 /* media_dtmf: queue digits on a leg.  0, EINVAL, ENOSPC or ENOTSUP (no
  * telephone-event on that leg). */
@@ -161,6 +165,7 @@ struct mworker {
 	int epfd, evfd, tfd;
 	struct handoff *ho;
 	GHashTable *sessions;		/* id -> struct msess */
+	struct mtimer_heap timers;	/* sessions by next mpath_tick */
 	_Atomic int nsessions, ntranscode;
 	volatile int stop;
 };

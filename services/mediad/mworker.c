@@ -1,7 +1,8 @@
 /* mworker: one packet worker: an epoll loop that owns its sessions and
  * their sockets.  Bus requests for its sessions arrive through a hand-off
- * queue (an eventfd wakes the loop); a 10 ms timerfd drives DTLS
- * retransmissions and media timeouts. */
+ * queue (an eventfd wakes the loop); a 10 ms timerfd runs mpath_tick for
+ * the sessions whose deadline has come (a min-heap, mtimer.c), which
+ * drives DTLS retransmissions, DTMF, RTCP reports and media timeouts. */
 #include "msess.h"
 #include "busmsg.h"
 #include "clock.h"
@@ -9,6 +10,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -98,6 +100,12 @@ static json_t *mworker_create(struct mworker *w, const json_t *req)
 		msess_free(s);
 		return busmsg_error(BUSMSG_E_FIELD, why);
 	}
+	if (mtimer_arm(&w->timers, &s->timer, (uint64_t)clock_wall_us())) {
+		metrics_inc(&w->md->svc.metrics, MM_REFUSED);
+		msess_free(s);
+		g_free(sdp);
+		return busmsg_error(BUSMSG_E_FIELD, "out of memory");
+	}
 	g_hash_table_insert(w->sessions, s->id, s);
 	atomic_fetch_add(&w->nsessions, 1);
 	metrics_inc(&w->md->svc.metrics, MM_CREATED);
@@ -110,6 +118,7 @@ static void mworker_delete(struct mworker *w, struct msess *s)
 {
 	if (s->transcode)
 		atomic_fetch_sub(&w->ntranscode, 1);
+	mtimer_cancel(&w->timers, &s->timer);
 	g_hash_table_remove(w->sessions, s->id);
 	atomic_fetch_sub(&w->nsessions, 1);
 	metrics_inc(&w->md->svc.metrics, MM_DELETED);
@@ -218,6 +227,9 @@ static json_t *mworker_on_session(struct mworker *w, const char *kind,
 
 	if (!s)
 		return busmsg_error(BUSMSG_E_NOCONN, "no such session");
+	/* A request may start what runs on timers (answer: RTCP; DTMF; a
+	 * re-offer: hold): the next tick looks, and sets the deadline. */
+	mtimer_arm_by(&w->timers, &s->timer, (uint64_t)clock_wall_us());
 	if (!strcmp(kind, "media_delete")) {
 		json_t *st = msess_stats(s);
 		mworker_delete(w, s);
@@ -290,17 +302,21 @@ int mworker_post(struct mworker *w, json_t *req, const char *reply)
 	return e;
 }
 
+/* The due sessions only.  Re-arming a popped timer needs no memory:
+ * its slot was just freed. */
 static void mworker_tick(struct mworker *w)
 {
 	uint64_t now = (uint64_t)clock_wall_us(), n;
-	GHashTableIter it;
-	gpointer k, v;
+	struct mtimer *t;
 
 	if (read(w->tfd, &n, sizeof(n)) < 0)
 		return;
-	g_hash_table_iter_init(&it, w->sessions);
-	while (g_hash_table_iter_next(&it, &k, &v))
-		mpath_tick(v, now);
+	while ((t = mtimer_pop_due(&w->timers, now))) {
+		struct msess *s = (struct msess *)(void *)((char *)t -
+				  offsetof(struct msess, timer));
+		mpath_tick(s, now);
+		mtimer_arm(&w->timers, t, mpath_next_us(s, now));
+	}
 }
 
 static void *mworker_main(void *arg)
@@ -333,6 +349,7 @@ static void *mworker_main(void *arg)
 
 static void mworker_free(struct mworker *w)
 {
+	mtimer_heap_free(&w->timers);	/* before the sessions it points to */
 	if (w->sessions) {
 		GHashTableIter it;
 		gpointer k, v;
@@ -382,6 +399,7 @@ int mworker_start(struct mediad *md, int idx, struct mworker **wp)
 	w->idx = idx;
 	w->epfd = w->evfd = w->tfd = -1;
 	w->sessions = g_hash_table_new(g_str_hash, g_str_equal);
+	mtimer_heap_init(&w->timers);
 	e = mworker_fds(w);
 	if (!e)
 		e = handoff_new(&w->ho, MWORKER_PENDING, mworker_wake, w);
