@@ -23,10 +23,14 @@
 //        [--step 10] [--hold 1] [--conns 100] [--runs 1] [--quick]
 //        [--perf DIR] [--perf-rate R] [--json FILE] [--log-level info]
 //        [--nice 0] [--media-ports 50000-59999] [--warmup 2] [--drain 10]
+//        [--events 0]
 //
 // Each direction starts with --warmup seconds at 50 calls/s, not reported
 // (first connections to sipp, first JetStream reads, allocator growth).
-// --quick is --rates 100,300 --step 5 (bench/run.sh's default).  --perf DIR
+// --quick is --rates 100,300 --step 5 (bench/run.sh's default).  --events R
+// publishes R media_event/s (ice_connected of sessions no call has) on
+// rtcgate.media.event over each step, as many busy media nodes would: the
+// b2bua's cost per event, with as many calls up as --hold keeps.  --perf DIR
 // records `perf record -F 499 -g` of the b2bua, wsgw, mediad and nats-server
 // over the step at --perf-rate (default: the highest rate) and prints the
 // b2bua's report (PERF_CALLGRAPH=dwarf for call chains through code built
@@ -53,13 +57,13 @@ const ANSWER = webSdp('active', '0');
 
 function parseArgs(argv) {
   const o = { dir: 'out,in', rates: '50,100,200,300,400', step: 10, hold: 1, conns: 100, runs: 1,
-    quick: false, perf: null, 'perf-rate': 0, json: null, 'log-level': 'info', nice: 0, 'media-ports': '50000-59999', warmup: 2, drain: 10 };
+    quick: false, perf: null, 'perf-rate': 0, json: null, 'log-level': 'info', nice: 0, 'media-ports': '50000-59999', warmup: 2, drain: 10, events: 0 };
   for (let i = 2; i < argv.length; i++) {
     const k = argv[i].replace(/^--/, '');
     if (k === 'quick') { o.quick = true; continue; }
     if (!(k in o) || i + 1 >= argv.length) {
       console.error(`usage: ${path.basename(argv[1])} [--dir out,in] [--rates 50,100,...] [--step S] `
-        + '[--hold S] [--conns N] [--runs N] [--quick] [--perf DIR] [--perf-rate R] [--json FILE] [--log-level L] [--nice N] [--media-ports LO-HI] [--warmup S] [--drain S]');
+        + '[--hold S] [--conns N] [--runs N] [--quick] [--perf DIR] [--perf-rate R] [--json FILE] [--log-level L] [--nice N] [--media-ports LO-HI] [--warmup S] [--drain S] [--events R]');
       process.exit(2);
     }
     const v = argv[++i];
@@ -332,6 +336,21 @@ async function startSuite(o, run) {
   return { suite, uas, reg, media, b2b, gw, browsers, stats, pids };
 }
 
+// --events: perS media events a second, in 10 ms batches, until stop().
+function startNoise(suite, perS) {
+  const enc = new TextEncoder();
+  let n = 0; let due = 0;
+  const t0 = performance.now();
+  const timer = setInterval(() => {
+    due = Math.floor(((performance.now() - t0) * perS) / 1000);
+    for (; n < due; n++) {
+      suite.nc.publish('rtcgate.media.event', enc.encode(JSON.stringify({ v: 1, kind: 'media_event',
+        session: `bench-noise.${n}`, node: 'bench-noise', event: 'ice_connected' })));
+    }
+  }, 10);
+  return { stop: () => { clearInterval(timer); return n; } };
+}
+
 function perfRecord(o, name, pid, tag, seconds) {
   fs.mkdirSync(o.perf, { recursive: true });
   const file = path.resolve(o.perf, `${name}-${tag}.data`);
@@ -437,7 +456,12 @@ async function oneStep(env, o, dir, rate, run) {
     ? ['b2bua', 'wsgw', 'mediad', 'nats'].map((k) => perfRecord(o, k, pids[k], tag, o.step)) : [];
   let c1; let th1;
   const stepEnd = c0.t + o.step * 1000;
-  const endSample = new Promise((r) => setTimeout(() => { c1 = sample(); th1 = threadsOf(pids.b2bua); r(); }, o.step * 1000));
+  const noise = o.events > 0 ? startNoise(env.suite, o.events) : null;
+  const endSample = new Promise((r) => setTimeout(() => {
+    c1 = sample(); th1 = threadsOf(pids.b2bua);
+    if (noise) res.events_sent = noise.stop();
+    r();
+  }, o.step * 1000));
   const pending = [];
   if (dir === 'out') {
     // open loop: calls are started on schedule, whatever the answers do
@@ -570,7 +594,7 @@ async function oneRun(o, run, all) {
   try {
     for (const dir of o.dirList) {
       if (o.warmup > 0) {
-        const w = await oneStep(env, { ...o, step: o.warmup, perf: null }, dir, Math.min(50, ...o.rateList), run);
+        const w = await oneStep(env, { ...o, step: o.warmup, perf: null, events: 0 }, dir, Math.min(50, ...o.rateList), run);
         console.log(`  ${dir} warm-up: ${w.ok}/${w.sent} answered, errors ${JSON.stringify(w.errors)}`);
       }
       for (const rate of o.rateList) {
@@ -582,7 +606,8 @@ async function oneRun(o, run, all) {
           + `, client event-loop delay ${JSON.stringify(r.client_loop_delay_ms)} ms`
           + `${r.sipp_fail_reasons && r.errors.sipp_failed ? ` (sipp: ${JSON.stringify(r.sipp_fail_reasons)}, ${r.sipp_errors_log})` : ''}; `
           + `cores ${JSON.stringify(r.cores)}; waiting for a CPU ${JSON.stringify(r.waiting)}; cpu ms/call ${JSON.stringify(r.cpu_ms_per_call)}; `
-          + `b2bua threads ${JSON.stringify(r.b2bua_threads)}; after the step: calls_active ${r.counters.calls_active}, `
+          + `b2bua threads ${JSON.stringify(r.b2bua_threads)}; `
+          + `${r.events_sent ? `media events published ${r.events_sent}, b2bua us CPU per event (all of its CPU / events) ${r2((r.cores.b2bua * o.step * 1e6) / r.events_sent)}; ` : ''}after the step: calls_active ${r.counters.calls_active}, `
           + `media_sessions ${r.counters.media_sessions}${r.counters.leftover ? ` (LEFT OVER: ${r.counters.leftover})` : ''}; `
           + `RSS MiB ${JSON.stringify(r.rss_mib)}; `
           + `load ${r.load_before.join(' ')} -> ${r.load_after.join(' ')}`);

@@ -40,6 +40,24 @@ void call_unref(struct call *c)
 	g_free(c);
 }
 
+/* Live calls by media session id (keys are the calls' own session
+ * strings): a media event finds its call without a scan of every call. */
+static GHashTable *call_by_session;
+
+static void call_index_session(struct call *c)
+{
+	if (!call_by_session)
+		call_by_session = g_hash_table_new(g_str_hash, g_str_equal);
+	g_hash_table_replace(call_by_session, c->session, c);
+}
+
+static void call_unindex_session(struct call *c)
+{
+	if (call_by_session && c->session[0] &&
+	    g_hash_table_lookup(call_by_session, c->session) == c)
+		g_hash_table_remove(call_by_session, c->session);
+}
+
 /* Sessions of calls this instance ended lately (session id -> monotonic
  * end time): a media_delete can be lost when the node stalls, and only
  * the instance that ended the call may delete its session again (other
@@ -111,6 +129,7 @@ static void call_end(struct call *c, enum cdr_end end, int code)
 	if (c->grace_timer)
 		g_source_remove(c->grace_timer);
 	c->ring_timer = c->grace_timer = 0;
+	call_unindex_session(c);
 	if (c->session[0]) {
 		json_t *m = busmsg_new("media_delete");
 		call_remember_session(c->session);
@@ -204,9 +223,12 @@ const char *call_media_sdp(struct call *c, json_t *r, int e)
 	const char *kind = r ? busmsg_kind(r) : NULL;
 
 	if (!e && kind && !strcmp(kind, "media_sdp")) {
-		if (!c->session[0])
+		if (!c->session[0] && busmsg_str(r, "session")) {
 			snprintf(c->session, sizeof(c->session), "%s",
 				 busmsg_str(r, "session"));
+			if (c->state != CALL_ENDED)
+				call_index_session(c);
+		}
 		const char *node = busmsg_str(r, "node");
 		if (node)
 			snprintf(c->node, sizeof(c->node), "%s", node);
@@ -833,25 +855,23 @@ void call_media_event(const json_t *ev)
 {
 	const char *session = busmsg_str(ev, "session");
 	const char *event = busmsg_str(ev, "event");
-	GHashTableIter it;
-	gpointer k, v;
+	struct call *c;
 
-	g_hash_table_iter_init(&it, b2b.calls);
-	while (session && event && g_hash_table_iter_next(&it, &k, &v)) {
-		struct call *c = v;
-		if (strcmp(c->session, session))
-			continue;
-		if (!strcmp(event, "dtmf")) {
-			call_media_dtmf(c, ev);
-		} else if (!strcmp(event, "dtls_failed") ||
-			   !strcmp(event, "media_timeout")) {
-			LOG_INFO("call", "%s: media %s", c->id, event);
-			call_fail(c, CDR_END_MEDIA_FAILURE);
-		}
-		return;	/* one call per session; the table may have changed */
-	}
-	if (session && event)
+	if (!session || !event)
+		return;
+	c = call_by_session ? g_hash_table_lookup(call_by_session, session)
+			    : NULL;
+	if (!c) {
 		call_media_orphan(ev);
+		return;
+	}
+	if (!strcmp(event, "dtmf")) {
+		call_media_dtmf(c, ev);
+	} else if (!strcmp(event, "dtls_failed") ||
+		   !strcmp(event, "media_timeout")) {
+		LOG_INFO("call", "%s: media %s", c->id, event);
+		call_fail(c, CDR_END_MEDIA_FAILURE);
+	}
 }
 
 void call_media_node_lost(const char *node)
@@ -876,6 +896,9 @@ void call_end_all(void)
 	if (call_ended_sessions)
 		g_hash_table_destroy(call_ended_sessions);
 	call_ended_sessions = NULL;
+	if (call_by_session)
+		g_hash_table_destroy(call_by_session);
+	call_by_session = NULL;
 }
 
 /* ---- a browser that lost its WebSocket ---- */
