@@ -191,6 +191,9 @@ int call_media(struct call *c, const char *kind, const char *side,
 
 	if (side)
 		json_object_set_new(m, "side", json_string(side));
+	/* Its events come to this instance only (docs/bus.md). */
+	if (!strcmp(kind, "media_create"))
+		json_object_set_new(m, "owner", json_string(b2b.svc.id));
 	if (c->session[0])
 		json_object_set_new(m, "session", json_string(c->session));
 	json_object_set_new(m, "sdp", json_string(sdp ? sdp : ""));

@@ -117,15 +117,18 @@ static gboolean b2b_on_hup(gpointer arg)
 
 static int b2b_start(void)
 {
-	char inbox[128];
+	char inbox[128], events[128];
 	int e;
 
 	snprintf(inbox, sizeof(inbox), "_INBOX.b2bua.%s", b2b.svc.id);
+	snprintf(events, sizeof(events), "rtcgate.media.event.%s", b2b.svc.id);
 	b2b.calls = g_hash_table_new(g_str_hash, g_str_equal);
 	b2b_nodes_init();
 	if ((e = busreq_new(&b2b.req, b2b.svc.bus, b2b.loop.ho, b2b.loop.ctx,
 			    inbox)) ||
 	    (e = bus_subscribe(b2b.svc.bus, "rtcgate.media.event", NULL,
+			       b2b_media_event_heard, NULL)) ||
+	    (e = bus_subscribe(b2b.svc.bus, events, NULL,
 			       b2b_media_event_heard, NULL)) ||
 	    (e = b2b_admin_start()) ||
 	    (e = b2b_web_start()) || (e = b2b_flow_start()) ||

@@ -151,7 +151,13 @@ void msess_event_ex(struct msess *s, const char *event, const char *detail,
 		json_object_set_new(m, "detail", json_string(detail));
 	if (extra)
 		json_object_update_new(m, extra);
-	bus_publish(s->md->svc.bus, "rtcgate.media.event", NULL, m);
+	if (s->owner[0]) {
+		char subj[32 + SVC_ID_MAX];
+		snprintf(subj, sizeof(subj), "rtcgate.media.event.%s", s->owner);
+		bus_publish(s->md->svc.bus, subj, NULL, m);
+	} else {
+		bus_publish(s->md->svc.bus, "rtcgate.media.event", NULL, m);
+	}
 	json_decref(m);
 	LOG_INFO("sess", "%s: %s%s%s", s->id, event, detail ? ": " : "",
 		 detail ? detail : "");

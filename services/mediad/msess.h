@@ -88,6 +88,8 @@ enum msess_origin { MSESS_FROM_WEB, MSESS_FROM_SIP };
 
 struct msess {
 	char id[MSESS_ID_LEN];
+	char owner[SVC_ID_MAX];		/* media_create's owner: events go to
+					 * rtcgate.media.event.<owner> */
 	struct mediad *md;
 	struct mworker *w;
 	enum msess_origin origin;	/* which side offered first */

@@ -78,6 +78,7 @@ static json_t *mworker_ok(struct msess *s)
 static json_t *mworker_create(struct mworker *w, const json_t *req)
 {
 	const char *side = busmsg_str(req, "side");
+	const char *owner = busmsg_str(req, "owner");
 	char id[MSESS_ID_LEN], why[160] = "";
 	static _Atomic unsigned seq;
 	struct msess *s;
@@ -85,6 +86,8 @@ static json_t *mworker_create(struct mworker *w, const json_t *req)
 
 	if (atomic_load(&w->md->draining))
 		return busmsg_error(BUSMSG_E_FIELD, "draining: no new sessions");
+	if (owner && !svc_id_valid(owner))
+		return busmsg_error(BUSMSG_E_FIELD, "owner: not an instance id");
 	snprintf(id, sizeof(id), "%s.%d.%u", w->md->svc.id, w->idx,
 		 atomic_fetch_add(&seq, 1));
 	if (msess_new(w->md, w, id, &s, why, sizeof(why))) {
@@ -100,6 +103,8 @@ static json_t *mworker_create(struct mworker *w, const json_t *req)
 		msess_free(s);
 		return busmsg_error(BUSMSG_E_FIELD, why);
 	}
+	if (owner)
+		snprintf(s->owner, sizeof(s->owner), "%s", owner);
 	if (mtimer_arm(&w->timers, &s->timer, (uint64_t)clock_wall_us())) {
 		metrics_inc(&w->md->svc.metrics, MM_REFUSED);
 		msess_free(s);
