@@ -12,7 +12,16 @@
 //   node bench/mediad_load.js [--calls 100,500,1000] [--duration 20]
 //        [--warmup 3] [--rate 200] [--runs 1] [--workers 1]
 //        [--peer-procs 1] [--peer-threads 1] [--codec PCMU]
-//        [--mediad-nice 0] [--perf DIR] [--json FILE]
+//        [--xcalls 100,200] [--mediad-nice 0] [--perf DIR] [--json FILE]
+//        [--quick]
+//
+// --xcalls N,M adds transcoded calls in the same run (after the relayed
+// ones, so that the ratios compare like with like): the browser leg sends
+// Opus, the SIP leg PCMU, and mediad transcodes both ways.  A transcoded
+// packet carries no send-time stamp (mediad writes its header), so its
+// latency is the arrival time minus the send time of the newest packet
+// the other end had sent by then (tools/webrtc-peer/README.md).  --quick
+// is --calls 100 --xcalls 50 --duration 5 --warmup 2 (bench/run.sh).
 //
 // BUILD (env) selects the binaries, build/release by default; the peer is
 // brought up to date with tools/webrtc-peer/build.sh first.  mediad runs
@@ -40,9 +49,10 @@ const PORTS = [20000, 29999];
 
 function parseArgs(argv) {
   const o = { calls: '100,500,1000', duration: 20, warmup: 3, rate: 200, runs: 1, workers: 1,
-    'peer-procs': 1, 'peer-threads': 1, codec: 'PCMU', 'mediad-nice': 0, perf: null, json: null };
+    'peer-procs': 1, 'peer-threads': 1, codec: 'PCMU', xcalls: '', 'mediad-nice': 0, perf: null, json: null };
   for (let i = 2; i < argv.length; i++) {
     const k = argv[i].replace(/^--/, '');
+    if (k === 'quick') { Object.assign(o, { calls: '100', xcalls: '50', duration: 5, warmup: 2 }); continue; }
     if (!(k in o) || i + 1 >= argv.length) {
       console.error(`usage: mediad_load.js ${Object.keys(o).map((x) => `[--${x} V]`).join(' ')}`);
       process.exit(2);
@@ -114,7 +124,8 @@ function perfTop(file, n = 25) {
 function spawnPeer(o, md, n, rate, onLine) {
   const args = ['--nats', md.nats, '--node', md.id, '-n', String(n), '--rate', String(rate),
     '--threads', String(o['peer-threads']), '--warmup', String(o.warmup * 1000),
-    '--duration', String(o.duration * 1000), '--codec', o.codec, '--setup-timeout', '20000', '--hist', '--window-signal'];
+    '--duration', String(o.duration * 1000), '--setup-timeout', '20000', '--hist', '--window-signal',
+    ...(o.xcode ? ['--web-codec', 'opus', '--sip-codec', 'PCMU'] : ['--codec', o.codec])];
   const p = spawn(PEER, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   p.stdout.on('data', (d) => { out += d; });
@@ -207,7 +218,8 @@ async function oneRun(o, calls, runNo) {
     await suite.startNats();
     const proc = suite.service('mediad', { RTCGATE_MEDIA_IP: '127.0.0.1',
       RTCGATE_MEDIA_WORKERS: String(o.workers), RTCGATE_MEDIA_PORTS: PORTS.join('-'),
-      RTCGATE_MAX_CALLS: '20000', RTCGATE_LOG_LEVEL: 'info', RTCGATE_MEDIA_TIMEOUT: '60',
+      RTCGATE_MAX_CALLS: '20000', RTCGATE_MAX_TRANSCODE: '20000', RTCGATE_LOG_LEVEL: 'info',
+      RTCGATE_MEDIA_TIMEOUT: '60',
       // the peers inherit it too (they link srtpx)
       RTCGATE_SRTP_BACKEND: process.env.RTCGATE_SRTP_BACKEND || 'openssl' });
     await waitFor(() => suite.health('mediad', proc.id), 5000, 'mediad');
@@ -217,8 +229,8 @@ async function oneRun(o, calls, runNo) {
       }
     }
     const md = { id: proc.id, pid: proc.pid, nats: suite.natsUrl };
-    const { reps, w } = await runPeers(o, md, calls, `${calls}-run${runNo}`);
-    return summarize(calls, runNo, reps, w);
+    const { reps, w } = await runPeers(o, md, calls, `${o.xcode ? 'x' : ''}${calls}-run${runNo}`);
+    return { mode: o.xcode ? 'xcode' : 'relay', ...summarize(calls, runNo, reps, w) };
   } finally {
     await suite.close();
   }
@@ -258,10 +270,10 @@ function table(rows) {
   console.log('\nworker: mediad\'s busiest thread, cores used / share of the window it waited for a CPU;'
     + ' peers: all peer processes, likewise (wait of their busiest thread)');
   console.log('pace: packets relayed in the window over 100/s per call; us/pkt: mediad CPU per packet relayed');
-  console.log('calls run    up fail  cpu-s/call-min  pace  us/pkt  mediad  worker use/wait  peers use/wait'
+  console.log('mode  calls run    up fail  cpu-s/call-min  pace  us/pkt  mediad  worker use/wait  peers use/wait'
     + '   loss w->s   loss s->w   w->s p50/p99/max us   s->w p50/p99/max us  backlog  load 1m');
   for (const r of rows) {
-    console.log([String(r.calls).padStart(5), String(r.run).padStart(3), String(r.up).padStart(5),
+    console.log([r.mode.padEnd(5), String(r.calls).padStart(5), String(r.run).padStart(3), String(r.up).padStart(5),
       String(r.failed).padStart(4), f(r.cpu_per_call_min, 4).padStart(15), f(r.pace, 2).padStart(5),
       f(r.us_per_packet, 1).padStart(7), f(r.mediad_cores, 2).padStart(7),
       `${f(r.worker_cores, 2)}/${f(r.worker_wait, 2)}`.padStart(16),
@@ -276,16 +288,18 @@ function table(rows) {
 async function main() {
   const o = parseArgs(process.argv);
   ensurePeer();
-  console.log(`mediad load: ${o.codec} relay, RTCGATE_MEDIA_WORKERS=${o.workers}, nice ${o['mediad-nice']}, `
+  console.log(`mediad load: ${o.codec} relay${o.xcalls ? ` + Opus<->PCMU transcoded (${o.xcalls})` : ''}, RTCGATE_MEDIA_WORKERS=${o.workers}, nice ${o['mediad-nice']}, `
     + `calls ${o.calls}, ${o.warmup} s warm-up + ${o.duration} s window, ${o.runs} run(s), `
     + `${o['peer-procs']} peer process(es) x ${o['peer-threads']} thread(s), BUILD=${path.relative(ROOT, BUILD)}`);
   console.log(`machine: ${os.cpus().length} CPUs, ${os.cpus()[0].model}; load average ${load().join(' ')}`);
   const rows = [];
-  for (const calls of String(o.calls).split(',').map(Number)) {
+  const plan = [...String(o.calls).split(',').filter(Boolean).map((n) => [Number(n), false]),
+    ...String(o.xcalls).split(',').filter(Boolean).map((n) => [Number(n), true])];
+  for (const [calls, xcode] of plan) {
     for (let i = 1; i <= o.runs; i++) {
-      const r = await oneRun(o, calls, i);
+      const r = await oneRun({ ...o, xcode }, calls, i);
       rows.push(r);
-      console.log(`  ${calls} calls, run ${i}: ${r.up} up, ${r.failed} failed ${JSON.stringify(r.failures)}; `
+      console.log(`  ${r.mode} ${calls} calls, run ${i}: ${r.up} up, ${r.failed} failed ${JSON.stringify(r.failures)}; `
         + `window ${f(r.window_s, 1)} s; mediad ${f(r.cpu_per_call_min, 4)} CPU-s/call-min; srtp ${r.srtp}; `
         + `ice ${JSON.stringify(r.ice_ms)} dtls ${JSON.stringify(r.dtls_ms)} ms; worst tone purity `
         + `${f(Math.min(r.w2s.purity, r.s2w.purity), 4)}; UDP drops ${JSON.stringify(r.drops)}; `

@@ -11,7 +11,9 @@
 # ($BUILD/bench/), build/release by default; `make bench` sets it.
 # REG_BENCH_ARGS adds options to registrar.js (e.g. "--runs 3 --conns 100").
 # B2B_BENCH_ARGS replaces b2bua.js's options (default --quick; "" for the
-# full five steps both ways).
+# full five steps both ways).  MEDIAD_BENCH_ARGS likewise for
+# mediad_load.js (default --quick: 100 relayed and 50 transcoded calls,
+# 5 s windows, two peer processes).
 # A bench_*.c this script does not know is skipped with a note: add its
 # sources and libraries to c_bench_recipe below.
 set -u
@@ -114,6 +116,21 @@ run_b2bua_bench() {
 	fi
 }
 
+# bench/mediad_load.js: relayed and transcoded calls through one mediad.
+run_mediad_load_bench() {
+	wanted mediad_load || return 0
+	echo "== bench/mediad_load.js (BUILD=$BUILD)"
+	if ! command -v node >/dev/null || [ ! -d tests/node_modules/nats ]; then
+		echo "-- mediad_load: skipped (needs node and tests/node_modules: make deps)"
+		return 0
+	fi
+	# shellcheck disable=SC2086 # MEDIAD_BENCH_ARGS is a list of options
+	if ! node bench/mediad_load.js ${MEDIAD_BENCH_ARGS---quick --peer-procs 2}; then
+		echo "-- mediad_load: FAILED"
+		failed+=(mediad_load)
+	fi
+}
+
 machine
 for src in bench/bench_*.c; do
 	[ -e "$src" ] || continue
@@ -121,10 +138,12 @@ for src in bench/bench_*.c; do
 done
 run_registrar_bench
 run_b2bua_bench
+run_mediad_load_bench
 for js in bench/*.js; do
 	[ -e "$js" ] || continue
 	[ "$js" = bench/registrar.js ] && continue
 	[ "$js" = bench/b2bua.js ] && continue
+	[ "$js" = bench/mediad_load.js ] && continue
 	echo "== $js: skipped (run.sh does not know how to run it)"
 done
 echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -110,6 +110,7 @@ struct pstream {
 	uint32_t ts;
 	uint32_t frame;			/* frames sent, picks the Opus frame */
 	uint64_t sent;
+	uint64_t last_ns, prev_ns;	/* send times of the last two built */
 };
 
 /* Controlling ICE with the STUN usage API (pice.c). */

@@ -159,6 +159,8 @@ size_t pmedia_build(struct pstream *st, enum peer_codec c, int pt, int hz,
 	memcpy(p + HDR_LEN, t->data[f], t->len[f]);
 	st->ts += pmedia_ts_step(c);
 	st->frame++;
+	st->prev_ns = st->last_ns;
+	st->last_ns = now;
 	return HDR_LEN + t->len[f];
 }
 

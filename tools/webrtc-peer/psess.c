@@ -277,6 +277,22 @@ static void psess_dtls_check(struct psess *s, uint64_t now_us)
 }
 
 /* Audio from mediad on the WebRTC leg: SRTP, then measured. */
+/* A transcoded packet carries no send time (mediad wrote its header):
+ * mediad makes one packet per packet in, so it came from the newest one
+ * the other end had sent when it arrived.  Exact while mediad answers
+ * within 20 ms; beyond that a lower bound (loss and pace then show it). */
+static int64_t psess_xcode_lat(const struct psess *s,
+			       const struct pstream *from, uint64_t rx_ns)
+{
+	if (!s->transcode || !rx_ns)
+		return -1;
+	if (from->last_ns && rx_ns >= from->last_ns)
+		return (int64_t)(rx_ns - from->last_ns);
+	if (from->prev_ns && rx_ns >= from->prev_ns)
+		return (int64_t)(rx_ns - from->prev_ns);
+	return -1;
+}
+
 static void psess_web_rtp(struct psess *s, uint8_t *p, size_t n,
 			  uint64_t rx_ns, struct phist *lat)
 {
@@ -303,6 +319,8 @@ static void psess_web_rtp(struct psess *s, uint8_t *p, size_t n,
 			    hz, other, p, n, rx_ns);
 	pscript_measured(&s->web_ph[atomic_load(&pscript_phase)], &s->web_rx,
 			 &before);
+	if (ns < 0 && !o->echo)
+		ns = psess_xcode_lat(s, &s->sip_tx, rx_ns);
 	if (atomic_load(&pworker_measuring)) {
 		s->win_rcvd++;
 		if (ns >= 0)
@@ -362,6 +380,8 @@ static void psess_sip_in(struct psess *s, uint8_t *p, size_t n,
 			    o->web_hz, o->sip_hz, p, n, rx_ns);
 	pscript_measured(&s->sip_ph[atomic_load(&pscript_phase)], &s->sip_rx,
 			 &before);
+	if (ns < 0)
+		ns = psess_xcode_lat(s, &s->web_tx, rx_ns);
 	if (atomic_load(&pworker_measuring)) {
 		s->win_rcvd++;
 		if (ns >= 0)
