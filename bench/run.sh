@@ -131,6 +131,20 @@ run_mediad_load_bench() {
 	fi
 }
 
+# bench/mediad_idle.js: mediad's CPU for idle sessions (its timers).
+run_mediad_idle_bench() {
+	wanted mediad_idle || return 0
+	echo "== bench/mediad_idle.js (BUILD=$BUILD)"
+	if ! command -v node >/dev/null || [ ! -d tests/node_modules/nats ]; then
+		echo "-- mediad_idle: skipped (needs node and tests/node_modules: make deps)"
+		return 0
+	fi
+	if ! node bench/mediad_idle.js --sessions 0,2000 --window 5; then
+		echo "-- mediad_idle: FAILED"
+		failed+=(mediad_idle)
+	fi
+}
+
 machine
 for src in bench/bench_*.c; do
 	[ -e "$src" ] || continue
@@ -139,11 +153,13 @@ done
 run_registrar_bench
 run_b2bua_bench
 run_mediad_load_bench
+run_mediad_idle_bench
 for js in bench/*.js; do
 	[ -e "$js" ] || continue
 	[ "$js" = bench/registrar.js ] && continue
 	[ "$js" = bench/b2bua.js ] && continue
 	[ "$js" = bench/mediad_load.js ] && continue
+	[ "$js" = bench/mediad_idle.js ] && continue
 	echo "== $js: skipped (run.sh does not know how to run it)"
 done
 echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
