@@ -45,9 +45,11 @@
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { execFileSync, spawn } = require('node:child_process');
+const { spawn } = require('node:child_process');
 const { performance, monitorEventLoopDelay } = require('node:perf_hooks');
-const { Suite, wsClient, waitFor, freePort, sleep, ROOT, BUILD } = require('../tests/lib/harness');
+const { wsClient, waitFor, freePort, sleep, ROOT, BUILD } = require('../tests/lib/harness');
+const { cpuOf, threadsOf, waitOf, renice, rssOf, selfCpu, pct, median, loadavg, perfRecord, perfReport,
+  benchSuite } = require('./lib/bench');
 const { register } = require('../tests/lib/digest');
 const { DOMAIN, webSdp, invite, hdr, inDialog, portTaken, reply } = require('../tests/lib/websip');
 
@@ -76,69 +78,6 @@ function parseArgs(argv) {
   return o;
 }
 
-let clkTck = 100;
-try { clkTck = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100; } catch (e) { /* 100 */ }
-
-// CPU seconds (user + system, all threads) a process has used so far.
-function cpuOf(pid) {
-  try {
-    const s = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
-    return (Number(f[11]) + Number(f[12])) / clkTck;
-  } catch (e) { return NaN; }
-}
-
-// Per-thread-name CPU seconds of a process (the b2bua's loop against the
-// NATS library's threads).
-function threadsOf(pid) {
-  const out = {};
-  let tids = [];
-  try { tids = fs.readdirSync(`/proc/${pid}/task`); } catch (e) { return out; }
-  for (const tid of tids) {
-    try {
-      const s = fs.readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-      const name = s.slice(s.indexOf('(') + 1, s.lastIndexOf(')'));
-      const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
-      out[name] = (out[name] || 0) + (Number(f[11]) + Number(f[12])) / clkTck;
-    } catch (e) { /* thread gone */ }
-  }
-  return out;
-}
-
-// Seconds the threads of a process have spent runnable but waiting for a
-// CPU (schedstat): on a shared machine, the part of the latency that is
-// other programs' doing rather than ours.
-function waitOf(pid) {
-  let w = 0;
-  try {
-    for (const tid of fs.readdirSync(`/proc/${pid}/task`)) {
-      try { w += Number(fs.readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[1]) / 1e9; } catch (e) { /* gone */ }
-    }
-  } catch (e) { return NaN; }
-  return w;
-}
-
-// renice every thread of a process (a nice value is per thread on Linux,
-// so the threads already running keep theirs otherwise).
-function renice(pid, n) {
-  if (!n) return;
-  try {
-    for (const tid of fs.readdirSync(`/proc/${pid}/task`)) os.setPriority(Number(tid), n);
-  } catch (e) { console.error(`renice ${pid}: ${e.message} (root only)`); }
-}
-
-// Resident memory of a process, MiB: growth across steps is a leak.
-function rssOf(pid) {
-  try {
-    const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? +(Number(m[1]) / 1024).toFixed(1) : NaN;
-  } catch (e) { return NaN; }
-}
-
-const selfCpu = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1e6; };
-const pct = (sorted, q) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] : NaN);
-const median = (a) => { const s = a.filter((x) => !Number.isNaN(x)).sort((x, y) => x - y); return s.length ? s[Math.floor((s.length - 1) / 2)] : NaN; };
-const loadavg = () => os.loadavg().map((x) => +x.toFixed(2));
 const r2 = (x) => (Number.isFinite(x) ? +x.toFixed(2) : x);
 const bump = (m, k) => { m[k] = (m[k] || 0) + 1; };
 const firstLine = (t) => t.slice(0, t.indexOf('\r\n'));
@@ -288,18 +227,10 @@ process.on('exit', killLive);
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => { killLive(); process.exit(130); });
 
 async function startSuite(o, run) {
-  const suite = new Suite('bench-b2b');
-  liveSuite = suite;
-  await suite.startNats();
-  const usersPath = path.join(suite.tmp, 'users.conf');
   const users = Array.from({ length: o.conns }, (_, i) => `u${i}`);
-  fs.writeFileSync(usersPath, users.map((u) => `${u} ${u}-secret\n`).join(''));
-  Object.assign(suite.env, {
-    RTCGATE_DOMAIN: DOMAIN, RTCGATE_USERS: usersPath, RTCGATE_NONCE_SECRET: 'bench-secret',
-    RTCGATE_LOG_LEVEL: o['log-level'],	// the harness defaults to debug
-  });
-  // sanitizer builds: the harness passes the services only PATH
-  for (const k of ['ASAN_OPTIONS', 'UBSAN_OPTIONS', 'LSAN_OPTIONS']) if (process.env[k]) suite.env[k] = process.env[k];
+  const { suite } = await benchSuite('bench-b2b', users.map((u) => [u, `${u}-secret`]),
+    { RTCGATE_DOMAIN: DOMAIN, RTCGATE_LOG_LEVEL: o['log-level'] });
+  liveSuite = suite;
   const uas = await startUas(suite);
   const routes = path.join(suite.tmp, 'routes.conf');
   // a dial plan as a PBX deployment has one: "pbx..." goes to the sipp UAS
@@ -349,25 +280,6 @@ function startNoise(suite, perS) {
     }
   }, 10);
   return { stop: () => { clearInterval(timer); return n; } };
-}
-
-function perfRecord(o, name, pid, tag, seconds) {
-  fs.mkdirSync(o.perf, { recursive: true });
-  const file = path.resolve(o.perf, `${name}-${tag}.data`);
-  // PERF_CALLGRAPH=dwarf gives call chains through code built without
-  // frame pointers (our own, libc, sofia-sip, jansson), at a higher cost
-  const cg = process.env.PERF_CALLGRAPH ? ['--call-graph', process.env.PERF_CALLGRAPH] : ['-g'];
-  const p = spawn('perf', ['record', '-q', '-e', 'cpu-clock', '-F', '499', ...cg, '-p', String(pid),
-    '-o', file, '--', 'sleep', String(seconds)], { stdio: 'ignore' });
-  return { name, file, done: new Promise((r) => { p.on('exit', r); p.on('error', r); }) };
-}
-
-function perfReport(file, lines = 60) {
-  try {
-    const out = execFileSync('perf', ['report', '-i', file, '--stdio', '--no-children', '-g', 'none',
-      '--sort', 'dso,sym', '--percent-limit', '0.5'], { stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 1 << 26 }).toString();
-    return out.split('\n').filter((l) => l && !l.startsWith('#')).slice(0, lines).join('\n');
-  } catch (e) { return `(perf report failed: ${e.message})`; }
 }
 
 // Starts the sipp UAC of one SIP -> browser step in a folder of its own;
@@ -453,7 +365,7 @@ async function oneStep(env, o, dir, rate, run) {
   const c0 = sample();
   const th0 = threadsOf(pids.b2bua);
   const perfs = (o.perf && rate === o['perf-rate'] && run === 1)
-    ? ['b2bua', 'wsgw', 'mediad', 'nats'].map((k) => perfRecord(o, k, pids[k], tag, o.step)) : [];
+    ? ['b2bua', 'wsgw', 'mediad', 'nats'].map((k) => perfRecord(o.perf, `${k}-${tag}`, pids[k], o.step)) : [];
   let c1; let th1;
   const stepEnd = c0.t + o.step * 1000;
   const noise = o.events > 0 ? startNoise(env.suite, o.events) : null;

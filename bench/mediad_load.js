@@ -221,7 +221,9 @@ async function oneRun(o, calls, runNo) {
       RTCGATE_MAX_CALLS: '20000', RTCGATE_MAX_TRANSCODE: '20000', RTCGATE_LOG_LEVEL: 'info',
       RTCGATE_MEDIA_TIMEOUT: '60',
       // the peers inherit it too (they link srtpx)
-      RTCGATE_SRTP_BACKEND: process.env.RTCGATE_SRTP_BACKEND || 'openssl' });
+      RTCGATE_SRTP_BACKEND: process.env.RTCGATE_SRTP_BACKEND || 'openssl',
+      // the transcoder's encoder: most of a transcoded call's CPU
+      ...(process.env.RTCGATE_OPUS_COMPLEXITY ? { RTCGATE_OPUS_COMPLEXITY: process.env.RTCGATE_OPUS_COMPLEXITY } : {}) });
     await waitFor(() => suite.health('mediad', proc.id), 5000, 'mediad');
     if (o['mediad-nice']) {
       for (const tid of fs.readdirSync(`/proc/${proc.pid}/task`)) {

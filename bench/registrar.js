@@ -24,9 +24,10 @@
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { execFileSync, spawn } = require('node:child_process');
 const { performance } = require('node:perf_hooks');
-const { Suite, wsClient, waitFor } = require('../tests/lib/harness');
+const { wsClient, waitFor } = require('../tests/lib/harness');
+const { cpuOf, threadsOf, selfCpu, pct, median, perfRecord: perfRecordTo, perfReport,
+  benchSuite } = require('./lib/bench');
 const { authHeader, challenges, status } = require('../tests/lib/digest');
 
 const DOMAIN = 'example.com';
@@ -48,48 +49,10 @@ function parseArgs(argv) {
   return o;
 }
 
-let clkTck = 100;
-try { clkTck = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100; } catch (e) { /* 100 */ }
 
-// CPU seconds (user + system) a process has used so far, all threads.
-function cpuOf(pid) {
-  try {
-    const s = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
-    return (Number(f[11]) + Number(f[12])) / clkTck;	// utime, stime
-  } catch (e) { return NaN; }
-}
-
-// Per-thread CPU seconds of a process, summed by thread name.
-function threadsOf(pid) {
-  const out = {};
-  let tids = [];
-  try { tids = fs.readdirSync(`/proc/${pid}/task`); } catch (e) { return out; }
-  for (const tid of tids) {
-    try {
-      const s = fs.readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-      const name = s.slice(s.indexOf('(') + 1, s.lastIndexOf(')'));
-      const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
-      out[name] = (out[name] || 0) + (Number(f[11]) + Number(f[12])) / clkTck;
-    } catch (e) { /* thread gone */ }
-  }
-  return out;
-}
-
-function selfCpu() {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1e6;
-}
-
-const pct = (sorted, q) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] : NaN);
-const median = (a) => { const s = [...a].sort((x, y) => x - y); return s.length ? s[Math.floor((s.length - 1) / 2)] : NaN; };
-
-function serviceEnv(o, usersPath) {
+function serviceEnv(o) {
   return {
     RTCGATE_DOMAIN: DOMAIN,
-    RTCGATE_USERS: usersPath,
-    RTCGATE_NONCE_SECRET: 'bench-secret',
-    RTCGATE_LOG_LEVEL: 'info',		// the harness defaults to debug
     RTCGATE_WS_RATE: String(o.rate),
     RTCGATE_WS_MAX_PER_IP: String(Math.max(200, o.conns * 2)),
     RTCGATE_AUTH_MAX_FAILURES_IP: '1000000',	// one client address for all
@@ -147,20 +110,14 @@ async function clientLoop(ws, users, o, st, win) {
 }
 
 async function oneRun(o, workers, runNo) {
-  const suite = new Suite('bench-reg');
   const res = { workers, run: runNo, load_before: os.loadavg().map((x) => +x.toFixed(2)) };
+  const users = [];
+  for (let i = 0; i < o.users; i++) {
+    users.push({ name: `u${i}`, pass: `pw-${i}-secret`, cseq: 1, tag: `t${i}r${runNo}`,
+      callId: `bench-${runNo}-${i}`, host: `h${i}` });
+  }
+  const { suite } = await benchSuite('bench-reg', users.map((u) => [u.name, u.pass]), serviceEnv(o));
   try {
-    await suite.startNats();
-    const usersPath = path.join(suite.tmp, 'users.conf');
-    const users = [];
-    let text = '';
-    for (let i = 0; i < o.users; i++) {
-      users.push({ name: `u${i}`, pass: `pw-${i}-secret`, cseq: 1, tag: `t${i}r${runNo}`,
-        callId: `bench-${runNo}-${i}`, host: `h${i}` });
-      text += `u${i} pw-${i}-secret\n`;
-    }
-    fs.writeFileSync(usersPath, text);
-    Object.assign(suite.env, serviceEnv(o, usersPath));
     const reg = suite.service('registrar', workers === 'default' ? {} : { RTCGATE_REG_WORKERS: String(workers) });
     const gw = await suite.wsgw();
     await waitFor(() => suite.health('registrar', reg.id), 10000, 'registrar');
@@ -220,23 +177,10 @@ const w2s = (w) => `w${w}`;
 
 // perf record on one process for the measured window; {file, done}.
 function perfRecord(o, name, pid, tag, runNo) {
-  fs.mkdirSync(o.perf, { recursive: true });
-  const file = path.resolve(o.perf, `${name}-${tag}-run${runNo}.data`);
-  // PERF_CALLGRAPH=dwarf gives call chains through libraries built
-  // without frame pointers (jansson, libnats), at a higher cost
-  const cg = process.env.PERF_CALLGRAPH ? ['--call-graph', process.env.PERF_CALLGRAPH] : ['-g'];
-  const p = spawn('perf', ['record', '-q', '-e', 'cpu-clock', '-F', '499', ...cg, '-p', String(pid),
-    '-o', file, '--', 'sleep', String(o.duration)], { stdio: 'ignore' });
-  return { file, done: new Promise((r) => { p.on('exit', r); p.on('error', r); }) };
+  return perfRecordTo(o.perf, `${name}-${tag}-run${runNo}`, pid, o.duration);
 }
 
-function perfTop(file, n = 12) {
-  try {
-    const out = execFileSync('perf', ['report', '-i', file, '--stdio', '--no-children', '-g', 'none',
-      '--percent-limit', '1.5', '--sort', 'dso,sym'], { stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 1 << 26 }).toString();
-    return out.split('\n').filter((l) => /^\s+\d/.test(l)).slice(0, n).join('\n');
-  } catch (e) { return `(perf report failed: ${e.message})`; }
-}
+const perfTop = (file, n = 12) => perfReport(file, { limit: 1.5, lines: n });
 
 function fmt(v, w) { return String(v).padStart(w); }
 
