@@ -4,6 +4,7 @@
 #include "b2b.h"
 #include "b2b_call.h"
 #include "log.h"
+#include "version.h"
 
 #include <sofia-sip/nua_tag.h>
 #include <sofia-sip/sip_status.h>

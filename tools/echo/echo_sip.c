@@ -5,6 +5,7 @@
 #include "echo.h"
 #include "echo_call.h"
 #include "log.h"
+#include "version.h"
 
 #include <errno.h>
 #include <sofia-sip/nua_tag.h>
