@@ -26,10 +26,18 @@ function skipReason() {
   return false;
 }
 
-// The bundle is built by `make web`; build it when a test runs alone.
+// The bundles are built by `make web`; build them when a test runs alone
+// or a source (web/src, web/package.json) is newer than the oldest bundle.
 function buildWeb() {
   const js = path.join(ROOT, 'web/public/js');
-  if (fs.existsSync(path.join(js, 'softphone.js')) && fs.existsSync(path.join(js, 'c2c.js'))) return;
+  const src = path.join(ROOT, 'web/src');
+  const entries = JSON.parse(fs.readFileSync(path.join(ROOT, 'web/package.json'), 'utf8'))
+    .scripts.build.match(/src\/[\w-]+\.js/g).map((f) => path.basename(f));
+  const mtime = (f) => { try { return fs.statSync(f).mtimeMs; } catch { return -1; } };
+  const oldest = Math.min(...entries.map((f) => mtime(path.join(js, f))));
+  const newest = Math.max(mtime(path.join(ROOT, 'web/package.json')),
+    ...fs.readdirSync(src).map((f) => mtime(path.join(src, f))));
+  if (oldest >= 0 && oldest >= newest) return;
   execFileSync('npm', ['--prefix', path.join(ROOT, 'web'), 'run', 'build'], { stdio: 'inherit' });
 }
 
