@@ -231,6 +231,8 @@ static json_t *mworker_on_session(struct mworker *w, const char *kind,
 		return mworker_update(w, s, req);
 	if (!strcmp(kind, "media_dtmf"))
 		return mworker_dtmf(w, s, req);
+	if (!strcmp(kind, "media_candidate"))
+		return icefull_trickle(s, req);
 	return busmsg_error(BUSMSG_E_KIND, "unknown media request");
 }
 
@@ -303,31 +305,39 @@ static void mworker_tick(struct mworker *w)
 		mpath_tick(v, now);
 }
 
-static void *mworker_main(void *arg)
+void mworker_batch(struct mworker *w, int timeout_ms)
 {
-	struct mworker *w = arg;
 	struct epoll_event ev[MWORKER_EVENTS];
 	/* Room for the largest datagram plus the SRTP trailer we may add. */
 	static _Thread_local uint8_t buf[2048];
 	uint64_t n;
+	int k = epoll_wait(w->epfd, ev, MWORKER_EVENTS, timeout_ms);
+	bool cmds = false;
 
-	while (!w->stop) {
-		int k = epoll_wait(w->epfd, ev, MWORKER_EVENTS, 200);
-		bool cmds = false;
-
-		for (int i = 0; i < k; i++) {
-			if (ev[i].data.ptr == &w->evfd)
-				cmds = true;
-			else if (ev[i].data.ptr == &w->tfd)
-				mworker_tick(w);
-			else
-				mpath_readable(ev[i].data.ptr, buf, sizeof(buf));
-		}
-		/* After the batch: a delete frees sockets later events of the
-		 * same batch may point to. */
-		if (cmds && read(w->evfd, &n, sizeof(n)) >= 0)
-			handoff_drain(w->ho);
+	for (int i = 0; i < k; i++) {
+		if (ev[i].data.ptr == &w->evfd)
+			cmds = true;
+		else if (ev[i].data.ptr == &w->tfd)
+			mworker_tick(w);
+		else
+			mpath_readable(ev[i].data.ptr, buf, sizeof(buf));
 	}
+	/* After the batch: a delete frees sockets later events of the same
+	 * batch may point to. */
+	if (cmds && read(w->evfd, &n, sizeof(n)) >= 0)
+		handoff_drain(w->ho);
+}
+
+static void *mworker_main(void *arg)
+{
+	struct mworker *w = arg;
+
+	if (w->ctx) {		/* full ICE: a GLib loop around the epoll */
+		icefull_worker_run(w);
+		return NULL;
+	}
+	while (!w->stop)
+		mworker_batch(w, 200);
 	return NULL;
 }
 
@@ -341,6 +351,8 @@ static void mworker_free(struct mworker *w)
 			msess_free(v);
 		g_hash_table_destroy(w->sessions);
 	}
+	if (w->ctx)
+		g_main_context_unref(w->ctx);
 	handoff_free(w->ho, mworker_req_free);
 	if (w->tfd >= 0)
 		close(w->tfd);
@@ -382,6 +394,8 @@ int mworker_start(struct mediad *md, int idx, struct mworker **wp)
 	w->idx = idx;
 	w->epfd = w->evfd = w->tfd = -1;
 	w->sessions = g_hash_table_new(g_str_hash, g_str_equal);
+	if (md->cfg.ice_mode == MICE_FULL)
+		w->ctx = g_main_context_new();
 	e = mworker_fds(w);
 	if (!e)
 		e = handoff_new(&w->ho, MWORKER_PENDING, mworker_wake, w);

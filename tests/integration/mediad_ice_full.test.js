@@ -1,0 +1,124 @@
+// mediad in full ICE mode (RTCGATE_ICE_MODE=full, services/mediad/icefull.c)
+// and trickle (media_candidate) in both modes, against real mediad processes
+// and a real nats-server. The browser side is rtcgate-peer with a
+// controlling NiceAgent (--ice nice) and a real Chromium; the SIP side is
+// rtcgate-peer's phone or a plain UDP peer (tests/lib/rtppeer.js).
+'use strict';
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const dgram = require('node:dgram');
+const { Suite, waitFor, sleep, sc } = require('../lib/harness');
+const { runPeer } = require('../lib/peer');
+const browser = require('../lib/browser');
+const { RtpPeer, rmsDb } = require('../lib/rtppeer');
+
+const suite = new Suite('mediad-ice-full');
+const events = [];
+let full; let lite; let stunned; let chrome; let stun;
+const skipChrome = !browser.available() && `no ${browser.CHROMIUM}`;
+
+const req = (node, obj) => suite.request(`rtcgate.media.${node.id}`, { v: 1, ...obj }, 8000);
+const portOf = (sdp) => Number(/m=audio (\d+)/.exec(sdp)[1]);
+const FP = 'AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99';
+const webSdp = ({ ufrag = 'uFr1', pwd = 'pwd1pwd1pwd1pwd1pwd1pw', cands = [], trickle = true, end = false } = {}) =>
+  'v=0\r\no=- 4611 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\na=group:BUNDLE 0\r\n'
+  + `${trickle ? 'a=ice-options:trickle\r\n' : ''}m=audio 9 UDP/TLS/RTP/SAVPF 0\r\n`
+  + `c=IN IP4 0.0.0.0\r\na=ice-ufrag:${ufrag}\r\na=ice-pwd:${pwd}\r\n`
+  + `a=fingerprint:sha-256 ${FP}\r\na=setup:actpass\r\na=mid:0\r\na=sendrecv\r\na=rtcp-mux\r\n`
+  + `a=rtpmap:0 PCMU/8000\r\n${cands.map((c) => `a=${c}\r\n`).join('')}${end ? 'a=end-of-candidates\r\n' : ''}`;
+const sipSdp = (port) => 'v=0\r\no=pbx 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n'
+  + `m=audio ${port} RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\na=sendrecv\r\n`;
+
+// A STUN server that says every client is at 203.0.113.7:40000 (RFC 5737
+// documentation address): the server-reflexive candidate must carry it.
+function fakeStun() {
+  const sock = dgram.createSocket('udp4');
+  sock.on('message', (m, from) => {
+    if (m.length < 20 || m.readUInt16BE(0) !== 0x0001) return;
+    const r = Buffer.alloc(32);
+    r.writeUInt16BE(0x0101, 0); r.writeUInt16BE(12, 2); m.copy(r, 4, 4, 20);
+    r.writeUInt16BE(0x0020, 20); r.writeUInt16BE(8, 22); r.writeUInt16BE(1, 24);
+    r.writeUInt16BE(40000 ^ 0x2112, 26);
+    r.writeUInt32BE((((203 << 24) | (0 << 16) | (113 << 8) | 7) ^ 0x2112A442) >>> 0, 28);
+    sock.send(r, from.port, from.address);
+  });
+  return new Promise((res) => sock.bind(0, '127.0.0.1', () => res(sock)));
+}
+
+test.before(async () => {
+  await suite.startNats();
+  stun = await fakeStun();
+  const env = { RTCGATE_MEDIA_IP: '127.0.0.1', RTCGATE_MEDIA_WORKERS: '1', RTCGATE_MEDIA_TIMEOUT: '30' };
+  full = suite.service('mediad', { ...env, RTCGATE_ICE_MODE: 'full', RTCGATE_MEDIA_PORTS: '32000-32099' });
+  lite = suite.service('mediad', { ...env, RTCGATE_MEDIA_PORTS: '32100-32149' });
+  stunned = suite.service('mediad', { ...env, RTCGATE_ICE_MODE: 'full', RTCGATE_MEDIA_PORTS: '32150-32199',
+    RTCGATE_STUN_SERVER: `127.0.0.1:${stun.address().port}` });
+  const sub = suite.nc.subscribe('rtcgate.media.event');
+  (async () => { for await (const m of sub) events.push(JSON.parse(sc.decode(m.data))); })();
+  for (const n of [full, lite, stunned]) await waitFor(() => suite.health('mediad', n.id), 8000, 'mediad');
+  if (!skipChrome) chrome = await browser.launch({ loopback: true });
+});
+
+test.after(async () => {
+  if (chrome) await chrome.close();
+  if (stun) stun.close();
+  await suite.close();
+});
+
+test('bad RTCGATE_ICE_MODE or RTCGATE_STUN_SERVER stops mediad at start', async () => {
+  for (const [k, v] of [['RTCGATE_ICE_MODE', 'fancy'], ['RTCGATE_STUN_SERVER', 'stun.invalid:99999']]) {
+    const bad = suite.service('mediad', { RTCGATE_MEDIA_IP: '127.0.0.1', RTCGATE_MEDIA_PORTS: '32200-32209',
+      RTCGATE_ICE_MODE: 'full', [k]: v });
+    const { code } = await bad.exited;
+    assert.equal(code, 2, `${k}=${v}`);
+    assert.match(suite.log(bad), new RegExp(k));
+  }
+});
+
+test('full mode SDP: no ice-lite, gathered candidates, end-of-candidates; srflx from the STUN server', async () => {
+  const offer = sipSdp(40000);
+  let r = await req(full, { kind: 'media_create', side: 'sip', sdp: offer });
+  assert.equal(r.kind, 'media_sdp', r.reason);
+  assert.doesNotMatch(r.sdp, /a=ice-lite/);
+  assert.match(r.sdp, /a=ice-options:trickle/);
+  const port = portOf(r.sdp);
+  assert.ok(port >= 32000 && port <= 32099, `port ${port}`);
+  assert.match(r.sdp, new RegExp(`a=candidate:\\S+ 1 udp \\d+ 127\\.0\\.0\\.1 ${port} typ host`));
+  assert.match(r.sdp, /a=end-of-candidates/);
+  await req(full, { kind: 'media_delete', session: r.session });
+
+  r = await req(stunned, { kind: 'media_create', side: 'web', sdp: webSdp() });
+  assert.equal(r.kind, 'media_sdp', r.reason);
+  const a = await req(stunned, { kind: 'media_answer', session: r.session, sdp: sipSdp(40002) });
+  assert.equal(a.kind, 'media_sdp', a.reason);
+  const p = portOf(a.sdp);
+  assert.match(a.sdp, new RegExp(`typ host`));
+  assert.match(a.sdp, new RegExp(`a=candidate:\\S+ 1 udp \\d+ 203\\.0\\.113\\.7 40000 typ srflx raddr 127\\.0\\.0\\.1 rport ${p}`));
+  await req(stunned, { kind: 'media_delete', session: r.session });
+  // lite mode keeps its one host candidate
+  r = await req(lite, { kind: 'media_create', side: 'sip', sdp: offer });
+  assert.match(r.sdp, /a=ice-lite/);
+  assert.match(r.sdp, /a=candidate:1 1 udp 2130706431 127\.0\.0\.1 \d+ typ host/);
+  await req(lite, { kind: 'media_delete', session: r.session });
+});
+
+function assertTones(res) {
+  assert.equal(res.code, 0, `peer failed: ${JSON.stringify(res.r.failures)}\n${res.err.slice(-2000)}`);
+  assert.equal(res.r.media, 1);
+  for (const dir of ['web_to_sip', 'sip_to_web']) {
+    assert.ok(res.r[dir].received >= res.r[dir].sent * 0.95, `${dir}: ${res.r[dir].received}/${res.r[dir].sent}`);
+    assert.ok(res.r[dir].worst_purity > 0.95, `${dir}: purity ${res.r[dir].worst_purity}`);
+  }
+}
+
+for (const [name, args] of [['the browser offers (mediad controlled)', []],
+  ['mediad offers (mediad controlling)', ['--sip-offers']]]) {
+  test(`full ICE against a NiceAgent, ${name}: ICE, DTLS, a tone each way`, { timeout: 90000 }, async () => {
+    const res = await runPeer(suite, full.id, ['--ice', 'nice', '--duration', '2000', '--per-session', ...args]);
+    assertTones(res);
+    const session = res.r.per_session[0].session;
+    for (const ev of ['ice_connected', 'dtls_connected']) {
+      assert.ok(events.some((e) => e.session === session && e.event === ev), ev);
+    }
+  });
+}
