@@ -122,3 +122,133 @@ for (const [name, args] of [['the browser offers (mediad controlled)', []],
     }
   });
 }
+
+for (const mode of ['lite', 'full']) {
+  test(`trickle in ${mode} mode: media_candidate accepted and counted; malformed and over-the-limit refused and counted; old ufrag ignored`,
+    async () => {
+      const node = mode === 'full' ? full : lite;
+      const c = await req(node, { kind: 'media_create', side: 'web', sdp: webSdp() });
+      assert.equal(c.kind, 'media_sdp', c.reason);
+      const in0 = await suite.counter('mediad', node.id, 'media_candidates_total');
+      const bad0 = await suite.counter('mediad', node.id, 'media_candidates_refused_total');
+      for (let i = 0; i < 32; i++) {
+        const r = await req(node, { kind: 'media_candidate', session: c.session, mid: '0',
+          candidate: `candidate:${i} 1 udp ${2130706431 - i} 127.0.0.1 ${20000 + i} typ host` });
+        assert.equal(r.kind, 'media_ok', r.reason);
+        assert.equal(r.ignored, undefined);
+      }
+      let r = await req(node, { kind: 'media_candidate', session: c.session,
+        candidate: 'candidate:99 1 udp 1 127.0.0.1 30000 typ host' });
+      assert.equal(r.kind, 'error');
+      assert.match(r.reason, /limit/);
+      r = await req(node, { kind: 'media_candidate', session: c.session, candidate: 'candidate:garbage' });
+      assert.equal(r.kind, 'error');
+      r = await req(node, { kind: 'media_candidate', session: c.session });
+      assert.equal(r.kind, 'error');
+      r = await req(node, { kind: 'media_candidate', session: c.session, ufrag: 'oldUfrag',
+        candidate: 'candidate:7 1 udp 1 127.0.0.1 30001 typ host' });
+      assert.equal(r.kind, 'media_ok');
+      assert.equal(r.ignored, 'old ufrag');
+      r = await req(node, { kind: 'media_candidate', session: c.session, end_of_candidates: true });
+      assert.equal(r.kind, 'media_ok');
+      r = await req(node, { kind: 'media_candidate', session: 'nope', candidate: 'candidate:1 1 udp 1 127.0.0.1 1 typ host' });
+      assert.equal(r.kind, 'error');
+      assert.equal(await suite.counter('mediad', node.id, 'media_candidates_total'), in0 + 32);
+      assert.equal(await suite.counter('mediad', node.id, 'media_candidates_refused_total'), bad0 + 3);
+      await req(node, { kind: 'media_delete', session: c.session });
+    });
+}
+
+test('full mode: candidates that never answer end in ice_failed, counted', { timeout: 90000 }, async () => {
+  const f0 = await suite.counter('mediad', full.id, 'media_ice_failed_total');
+  const dead = dgram.createSocket('udp4'); // bound, never answers
+  await new Promise((r) => dead.bind(0, '127.0.0.1', r));
+  try {
+    const c = await req(full, { kind: 'media_create', side: 'web', sdp: webSdp({ end: true,
+      cands: [`candidate:1 1 udp 2130706431 127.0.0.1 ${dead.address().port} typ host`] }) });
+    assert.equal(c.kind, 'media_sdp', c.reason);
+    const a = await req(full, { kind: 'media_answer', session: c.session, sdp: sipSdp(40004) });
+    assert.equal(a.kind, 'media_sdp', a.reason);
+    const ev = await waitFor(() => events.find((e) => e.session === c.session && e.event === 'ice_failed'),
+      60000, 'ice_failed');
+    assert.match(ev.detail, /no candidate pair worked|timeout/);
+    assert.equal(await suite.counter('mediad', full.id, 'media_ice_failed_total'), f0 + 1);
+    await req(full, { kind: 'media_delete', session: c.session });
+  } finally {
+    dead.close();
+  }
+});
+
+// Chromium offers (its offer as first made: trickle, candidates stripped),
+// its candidates follow by media_candidate, the SIP side is a UDP peer;
+// then an ICE restart from the browser.
+test('Chromium against full ICE: trickled candidates, DTLS-SRTP, a tone each way, then an ICE restart',
+  { skip: skipChrome, timeout: 120000 }, async () => {
+    const page = await chrome.browser.newPage();
+    await page.goto(chrome.url);
+    await page.evaluate(browser.PAGE_HELPERS);
+    const peer = await new RtpPeer().open();
+    try {
+      const offer = (await page.evaluate(() => window.rtc.offer())).replace(/a=(candidate|end-of-candidates).*\r\n/g, '');
+      assert.match(offer, /a=ice-options:trickle/);
+      const in0 = await suite.counter('mediad', full.id, 'media_candidates_total');
+      const c = await req(full, { kind: 'media_create', side: 'web', sdp: offer });
+      assert.equal(c.kind, 'media_sdp', c.reason);
+      const a = await req(full, { kind: 'media_answer', session: c.session, sdp: sipSdp(peer.port) });
+      assert.equal(a.kind, 'media_sdp', a.reason);
+      assert.doesNotMatch(a.sdp, /a=ice-lite/);
+      await page.evaluate((sdp) => window.rtc.accept(sdp), a.sdp);
+      // The browser's candidates, as a signalling channel would trickle them.
+      await waitFor(() => page.evaluate(() => window.pc.iceGatheringState === 'complete'), 10000, 'gathering');
+      const cands = (await page.evaluate(() => window.pc.localDescription.sdp)).match(/candidate:.*(?=\r\n)/g) || [];
+      assert.ok(cands.length >= 1, 'Chromium gathered candidates');
+      for (const cand of cands) {
+        const r = await req(full, { kind: 'media_candidate', session: c.session, mid: '0', candidate: cand });
+        assert.equal(r.kind, 'media_ok', r.reason);
+      }
+      assert.equal((await req(full, { kind: 'media_candidate', session: c.session, end_of_candidates: true })).kind,
+        'media_ok');
+      assert.equal(await suite.counter('mediad', full.id, 'media_candidates_total'), in0 + cands.length);
+      await waitFor(() => page.evaluate(() => window.rtc.state() === 'connected'), 20000, 'browser connected');
+      peer.play('127.0.0.1', portOf(c.sdp), { freq: 1000, pt: 0 });
+      await waitFor(async () => {
+        const p = await page.evaluate(() => window.rtc.peak());
+        return p && Math.abs(p.hz - 1000) < 30 && p.db > -70 && p;
+      }, 10000, 'tone in the browser');
+      await waitFor(() => peer.rx.length > 50, 8000, 'audio from the browser');
+      await sleep(1000);
+      assert.ok(rmsDb(peer.samples(0, 1000)) > -50, 'browser audio level');
+      let st = await req(full, { kind: 'media_stats', session: c.session });
+      assert.equal(st.dtls, 'connected');
+      assert.equal(st.srtp, true);
+      for (const ev of ['ice_connected', 'dtls_connected']) {
+        assert.ok(events.some((e) => e.session === c.session && e.event === ev), ev);
+      }
+
+      // ICE restart (RFC 8445 9): new credentials both ways, same DTLS.
+      const re = await page.evaluate(async () => {
+        window.pc.restartIce();
+        const o = await window.pc.createOffer();
+        await window.pc.setLocalDescription(o);
+        return window.pc.localDescription.sdp;
+      });
+      const u = await req(full, { kind: 'media_update', session: c.session, side: 'web', sdp: re });
+      assert.equal(u.kind, 'media_sdp', u.reason);
+      assert.equal(u.forward, false);
+      assert.notEqual(/a=ice-ufrag:(\S+)/.exec(u.sdp)[1], /a=ice-ufrag:(\S+)/.exec(a.sdp)[1]);
+      await page.evaluate((sdp) => window.rtc.accept(sdp), u.sdp);
+      await waitFor(() => events.some((e) => e.session === c.session && e.event === 'ice_connected'
+        && e.detail === 'restart'), 20000, 'ice_connected after the restart');
+      const rx0 = peer.rx.length;
+      await sleep(1500);
+      assert.ok(peer.rx.length - rx0 > 40, `audio from the browser after the restart: ${peer.rx.length - rx0}`);
+      const p = await page.evaluate(() => window.rtc.peak());
+      assert.ok(p && Math.abs(p.hz - 1000) < 30 && p.db > -70, `tone after the restart ${JSON.stringify(p)}`);
+      st = await req(full, { kind: 'media_stats', session: c.session });
+      assert.equal(events.filter((e) => e.session === c.session && e.event === 'dtls_connected').length, 1);
+      await req(full, { kind: 'media_delete', session: c.session });
+    } finally {
+      peer.close();
+      await page.close();
+    }
+  });
