@@ -88,6 +88,8 @@ int icecand_from_nice(const NiceCandidate *nc, struct sdp_candidate *c)
 		return EINVAL;
 	if (nc->transport != NICE_CANDIDATE_TRANSPORT_UDP)
 		return ENOTSUP;
+	if (!nice_address_is_valid(&nc->addr))
+		return EINVAL;
 	memset(c, 0, sizeof(*c));
 	snprintf(c->foundation, sizeof(c->foundation), "%s", nc->foundation);
 	c->component = (uint16_t)nc->component_id;
