@@ -421,6 +421,31 @@ int icefull_remote(struct msess *s, const struct sdp_media *m, bool restart,
 	return 0;
 }
 
+json_t *icefull_stats(const struct msess *s)
+{
+	const struct mleg *l = &s->web;
+	const struct icefull *f = l->full;
+	json_t *o = json_pack("{s:s, s:i}", "mode", f ? "full" : "lite",
+			      "trickled", (int)l->trickled);
+	char a[INET6_ADDRSTRLEN] = "";
+
+	if (!f)
+		return o;
+	json_object_set_new(o, "state", json_string(
+		nice_component_state_to_string(nice_agent_get_component_state(
+			f->agent, f->stream, 1))));
+	if (l->latched) {
+		const void *ip = l->peer.ss_family == AF_INET6 ?
+			(const void *)&((const struct sockaddr_in6 *)&l->peer)->sin6_addr :
+			(const void *)&((const struct sockaddr_in *)&l->peer)->sin_addr;
+		inet_ntop(l->peer.ss_family, ip, a, sizeof(a));
+		json_object_set_new(o, "remote", json_pack("{s:s, s:i}", "ip",
+			a, "port", ntohs(((const struct sockaddr_in *)
+					  &l->peer)->sin_port)));
+	}
+	return o;
+}
+
 /* ---- trickle ---- */
 
 static json_t *icefull_refuse(struct msess *s, const char *why)

@@ -69,6 +69,10 @@ void icefull_write_cands(struct msess *s, GString *g, bool offer);
 int icefull_remote(struct msess *s, const struct sdp_media *m, bool restart,
 		   char *why, size_t whylen);
 
+/* media_stats' "ice": {mode, trickled} and in full mode the component's
+ * state and the selected pair's remote address. */
+json_t *icefull_stats(const struct msess *s);
+
 /* media_candidate: one trickled candidate ("candidate" field) or the end
  * of them ("end_of_candidates": true).  Returns the reply (media_ok or
  * error), counted in the metrics. */

@@ -133,6 +133,7 @@ json_t *msess_stats(const struct msess *s)
 	json_object_set_new(m, "dtls", json_string(s->web.dtls ?
 		dtls_state_name(dtls_conn_state(s->web.dtls)) : "none"));
 	json_object_set_new(m, "srtp", json_boolean(s->web.srtp != NULL));
+	json_object_set_new(m, "ice", icefull_stats(s));
 	return m;
 }
 

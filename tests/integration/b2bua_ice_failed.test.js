@@ -25,7 +25,7 @@ test.before(async () => {
   const routes = path.join(suite.tmp, 'routes.conf');
   fs.writeFileSync(routes, 're:([a-z0-9]+)-p([0-9]+) sip:${1}@127.0.0.1:${2}\n');
   suite.service('registrar');
-  media = suite.service('mediad', { RTCGATE_MEDIA_IP: '127.0.0.1', RTCGATE_MEDIA_PORTS: '32300-32349',
+  media = suite.service('mediad', { RTCGATE_MEDIA_IP: '127.0.0.1', RTCGATE_MEDIA_PORTS: '38300-38349',
     RTCGATE_MEDIA_WORKERS: '1', RTCGATE_MEDIA_HEARTBEAT_MS: '200', RTCGATE_ICE_MODE: 'full',
     RTCGATE_MEDIA_TIMEOUT: '120' });
   b2b = suite.service('b2bua', { RTCGATE_SIP_PORT: String(b2bPort), RTCGATE_SIP_IP: '127.0.0.1',

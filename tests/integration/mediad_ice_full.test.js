@@ -49,9 +49,9 @@ test.before(async () => {
   await suite.startNats();
   stun = await fakeStun();
   const env = { RTCGATE_MEDIA_IP: '127.0.0.1', RTCGATE_MEDIA_WORKERS: '1', RTCGATE_MEDIA_TIMEOUT: '30' };
-  full = suite.service('mediad', { ...env, RTCGATE_ICE_MODE: 'full', RTCGATE_MEDIA_PORTS: '32000-32099' });
-  lite = suite.service('mediad', { ...env, RTCGATE_MEDIA_PORTS: '32100-32149' });
-  stunned = suite.service('mediad', { ...env, RTCGATE_ICE_MODE: 'full', RTCGATE_MEDIA_PORTS: '32150-32199',
+  full = suite.service('mediad', { ...env, RTCGATE_ICE_MODE: 'full', RTCGATE_MEDIA_PORTS: '38000-38099' });
+  lite = suite.service('mediad', { ...env, RTCGATE_MEDIA_PORTS: '38100-38149' });
+  stunned = suite.service('mediad', { ...env, RTCGATE_ICE_MODE: 'full', RTCGATE_MEDIA_PORTS: '38150-38199',
     RTCGATE_STUN_SERVER: `127.0.0.1:${stun.address().port}` });
   const sub = suite.nc.subscribe('rtcgate.media.event');
   (async () => { for await (const m of sub) events.push(JSON.parse(sc.decode(m.data))); })();
@@ -67,7 +67,7 @@ test.after(async () => {
 
 test('bad RTCGATE_ICE_MODE or RTCGATE_STUN_SERVER stops mediad at start', async () => {
   for (const [k, v] of [['RTCGATE_ICE_MODE', 'fancy'], ['RTCGATE_STUN_SERVER', 'stun.invalid:99999']]) {
-    const bad = suite.service('mediad', { RTCGATE_MEDIA_IP: '127.0.0.1', RTCGATE_MEDIA_PORTS: '32200-32209',
+    const bad = suite.service('mediad', { RTCGATE_MEDIA_IP: '127.0.0.1', RTCGATE_MEDIA_PORTS: '38200-38209',
       RTCGATE_ICE_MODE: 'full', [k]: v });
     const { code } = await bad.exited;
     assert.equal(code, 2, `${k}=${v}`);
@@ -82,7 +82,7 @@ test('full mode SDP: no ice-lite, gathered candidates, end-of-candidates; srflx 
   assert.doesNotMatch(r.sdp, /a=ice-lite/);
   assert.match(r.sdp, /a=ice-options:trickle/);
   const port = portOf(r.sdp);
-  assert.ok(port >= 32000 && port <= 32099, `port ${port}`);
+  assert.ok(port >= 38000 && port <= 38099, `port ${port}`);
   assert.match(r.sdp, new RegExp(`a=candidate:\\S+ 1 udp \\d+ 127\\.0\\.0\\.1 ${port} typ host`));
   assert.match(r.sdp, /a=end-of-candidates/);
   await req(full, { kind: 'media_delete', session: r.session });
@@ -153,6 +153,8 @@ for (const mode of ['lite', 'full']) {
       assert.equal(r.kind, 'media_ok');
       r = await req(node, { kind: 'media_candidate', session: 'nope', candidate: 'candidate:1 1 udp 1 127.0.0.1 1 typ host' });
       assert.equal(r.kind, 'error');
+      const st = await req(node, { kind: 'media_stats', session: c.session });
+      assert.deepEqual([st.ice.mode, st.ice.trickled], [mode, 32]);
       assert.equal(await suite.counter('mediad', node.id, 'media_candidates_total'), in0 + 32);
       assert.equal(await suite.counter('mediad', node.id, 'media_candidates_refused_total'), bad0 + 3);
       await req(node, { kind: 'media_delete', session: c.session });
@@ -221,6 +223,11 @@ test('Chromium against full ICE: trickled candidates, DTLS-SRTP, a tone each way
       let st = await req(full, { kind: 'media_stats', session: c.session });
       assert.equal(st.dtls, 'connected');
       assert.equal(st.srtp, true);
+      assert.equal(st.ice.mode, 'full');
+      assert.equal(st.ice.state, 'ready');
+      assert.equal(st.ice.trickled, cands.length);
+      assert.match(st.ice.remote.ip, /^[0-9.]+$|:/);
+      assert.ok(st.ice.remote.port > 0);
       for (const ev of ['ice_connected', 'dtls_connected']) {
         assert.ok(events.some((e) => e.session === c.session && e.event === ev), ev);
       }
@@ -246,6 +253,41 @@ test('Chromium against full ICE: trickled candidates, DTLS-SRTP, a tone each way
       assert.ok(p && Math.abs(p.hz - 1000) < 30 && p.db > -70, `tone after the restart ${JSON.stringify(p)}`);
       st = await req(full, { kind: 'media_stats', session: c.session });
       assert.equal(events.filter((e) => e.session === c.session && e.event === 'dtls_connected').length, 1);
+      await req(full, { kind: 'media_delete', session: c.session });
+    } finally {
+      peer.close();
+      await page.close();
+    }
+  });
+
+// mediad offers (a SIP offer became its WebRTC offer): it is the
+// controlling agent and Chromium the controlled one.
+test('Chromium answers the offer of a full-ICE mediad: mediad controlling, DTLS-SRTP, a tone each way',
+  { skip: skipChrome, timeout: 90000 }, async () => {
+    const page = await chrome.browser.newPage();
+    await page.goto(chrome.url);
+    await page.evaluate(browser.PAGE_HELPERS);
+    const peer = await new RtpPeer().open();
+    try {
+      const c = await req(full, { kind: 'media_create', side: 'sip', sdp: sipSdp(peer.port) });
+      assert.equal(c.kind, 'media_sdp', c.reason);
+      assert.doesNotMatch(c.sdp, /a=ice-lite/);
+      const ans = await page.evaluate((sdp) => window.rtc.answer(sdp), c.sdp);
+      const a = await req(full, { kind: 'media_answer', session: c.session, sdp: ans });
+      assert.equal(a.kind, 'media_sdp', a.reason);
+      await waitFor(() => page.evaluate(() => window.rtc.state() === 'connected'), 20000, 'browser connected');
+      peer.play('127.0.0.1', portOf(a.sdp), { freq: 1000, pt: 0 });
+      await waitFor(async () => {
+        const p = await page.evaluate(() => window.rtc.peak());
+        return p && Math.abs(p.hz - 1000) < 30 && p.db > -70 && p;
+      }, 10000, 'tone in the browser');
+      await waitFor(() => peer.rx.length > 50, 8000, 'audio from the browser');
+      await sleep(1000);
+      assert.ok(rmsDb(peer.samples(0, 1000)) > -50, 'browser audio level');
+      const st = await req(full, { kind: 'media_stats', session: c.session });
+      assert.equal(st.ice.state, 'ready');
+      const pair = (await page.evaluate(() => window.rtc.stats())).find((s) => s.type === 'candidate-pair' && s.nominated);
+      assert.ok(pair, 'Chromium has a nominated pair');
       await req(full, { kind: 'media_delete', session: c.session });
     } finally {
       peer.close();
