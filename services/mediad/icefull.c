@@ -23,6 +23,11 @@ struct icefull {
 	guint stream;
 	GSource *timer;		/* 1 s: consent and the connect deadline */
 	bool gathered;
+	/* A reply waiting for the STUN server (icefull_defer) */
+	GSource *gsrc;		/* the deadline, then the idle call */
+	icefull_gathered_h *done;
+	json_t *req;
+	char *reply;
 	bool remote;		/* the peer's credentials are set */
 	bool failed;		/* ice_failed reported (this generation) */
 	uint64_t deadline_us;	/* no pair by then: failed; 0: none */
@@ -182,9 +187,45 @@ static void icefull_state(NiceAgent *a, guint stream, guint comp,
 			       "no candidate pair worked");
 }
 
+/* Gathering is over (done, or the deadline): hand the waiting request
+ * back from an idle callback, not from inside libnice's signal, since the
+ * handler may free the session and its agent. */
+static gboolean icefull_deferred(gpointer arg)
+{
+	struct icefull *f = arg;
+	json_t *req = f->req;
+	char *reply = f->reply;
+	icefull_gathered_h *done = f->done;
+
+	g_source_unref(f->gsrc);
+	f->gsrc = NULL;
+	f->req = NULL;
+	f->reply = NULL;
+	f->done = NULL;
+	done(f->s, req, reply);		/* may free f */
+	json_decref(req);
+	g_free(reply);
+	return G_SOURCE_REMOVE;
+}
+
+static gboolean icefull_gather_end(gpointer arg)
+{
+	struct icefull *f = arg;
+
+	f->gathered = true;
+	if (!f->done || !f->gsrc)
+		return G_SOURCE_REMOVE;
+	g_source_destroy(f->gsrc);
+	g_source_unref(f->gsrc);
+	f->gsrc = g_idle_source_new();
+	g_source_set_callback(f->gsrc, icefull_deferred, f, NULL);
+	g_source_attach(f->gsrc, f->s->w->ctx);
+	return G_SOURCE_REMOVE;
+}
+
 static void icefull_gathered(NiceAgent *a, guint stream, gpointer arg)
 {
-	((struct icefull *)arg)->gathered = true;
+	icefull_gather_end(arg);
 }
 
 /* Every second: consent freshness stands for traffic, as a browser's
@@ -252,12 +293,10 @@ static int icefull_agent(struct icefull *f, char *why, size_t whylen)
 	return 0;
 }
 
-/* Gather; host candidates come at once, a server-reflexive one after a
- * round trip to the STUN server, which we wait for here (bounded): the
- * SDP we answer with must carry it, since we do not trickle our own. */
+/* Gather: host candidates come at once, a server-reflexive one after a
+ * round trip to the STUN server (icefull_defer waits for it). */
 static int icefull_gather(struct icefull *f, char *why, size_t whylen)
 {
-	uint64_t end = (uint64_t)clock_wall_us() + ICEFULL_GATHER_MS * 1000ull;
 	GSList *c;
 
 	if (!nice_agent_gather_candidates(f->agent, f->stream)) {
@@ -265,9 +304,8 @@ static int icefull_gather(struct icefull *f, char *why, size_t whylen)
 			 f->s->web.port);
 		return EADDRINUSE;
 	}
-	while (icefull_stun_port && !f->gathered &&
-	       (uint64_t)clock_wall_us() < end)
-		g_main_context_iteration(f->s->w->ctx, TRUE);
+	if (!icefull_stun_port)
+		f->gathered = true;
 	c = nice_agent_get_local_candidates(f->agent, f->stream, 1);
 	if (!c) {
 		snprintf(why, whylen, "no ICE candidates gathered");
@@ -303,12 +341,42 @@ int icefull_leg_new(struct msess *s, char *why, size_t whylen)
 	return 0;
 }
 
+bool icefull_gathering(const struct msess *s)
+{
+	return s->web.full && !s->web.full->gathered;
+}
+
+void icefull_defer(struct msess *s, const json_t *req, const char *reply,
+		   icefull_gathered_h *done)
+{
+	struct icefull *f = s->web.full;
+
+	f->req = json_deep_copy(req);
+	f->reply = g_strdup(reply);
+	f->done = done;
+	f->gsrc = g_timeout_source_new(ICEFULL_GATHER_MS);
+	g_source_set_callback(f->gsrc, icefull_gather_end, f, NULL);
+	g_source_attach(f->gsrc, s->w->ctx);
+}
+
 void icefull_leg_free(struct msess *s)
 {
 	struct icefull *f = s->web.full;
 
 	if (!f)
 		return;
+	if (f->gsrc) {
+		g_source_destroy(f->gsrc);
+		g_source_unref(f->gsrc);
+	}
+	if (f->reply && s->md->svc.bus) {	/* ended before its reply */
+		json_t *e = busmsg_error(BUSMSG_E_FIELD, "session ended while "
+					 "gathering ICE candidates");
+		bus_publish(s->md->svc.bus, f->reply, NULL, e);
+		json_decref(e);
+	}
+	json_decref(f->req);
+	g_free(f->reply);
 	/* The selected pair's socket is libnice's: not ours to close. */
 	s->web.sock.fd = -1;
 	if (f->timer) {

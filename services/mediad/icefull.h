@@ -47,10 +47,21 @@ int icefull_global_init(struct mediad *md);
 void icefull_worker_run(struct mworker *w);
 
 /* The session's agent: its stream on the leg's port, our credentials,
- * candidates gathered (host, and server-reflexive when a STUN server is
- * set: waits up to ICEFULL_GATHER_MS for it, the worker's other agents
- * served meanwhile).  0, or an errno with why set. */
+ * gathering started (host candidates at once; see icefull_defer for a
+ * server-reflexive one).  0, or an errno with why set. */
 int icefull_leg_new(struct msess *s, char *why, size_t whylen);
+/* With a STUN server the server-reflexive candidate comes after a round
+ * trip, and the SDP we reply with must carry it (we do not trickle our
+ * own): icefull_gathering tells whether the leg still waits, and
+ * icefull_defer keeps a copy of the request and its reply subject and
+ * calls done(s, req, reply) from the worker's loop once gathering is over
+ * or ICEFULL_GATHER_MS has passed.  The worker goes on meanwhile.  A
+ * session freed first answers the reply subject with an error. */
+typedef void icefull_gathered_h(struct msess *s, json_t *req,
+				const char *reply);
+bool icefull_gathering(const struct msess *s);
+void icefull_defer(struct msess *s, const json_t *req, const char *reply,
+		   icefull_gathered_h *done);
 /* Before the leg's sockets are closed (the selected pair's socket is
  * libnice's, not ours). */
 void icefull_leg_free(struct msess *s);

@@ -73,13 +73,44 @@ static json_t *mworker_ok(struct msess *s)
 	return m;
 }
 
-static json_t *mworker_create(struct mworker *w, const json_t *req)
+/* A new session's offer/answer; the session is in w->sessions already.
+ * On a refusal it is removed and freed. */
+static json_t *mworker_create_sdp(struct mworker *w, struct msess *s,
+				  const json_t *req)
 {
 	const char *side = busmsg_str(req, "side");
+	char why[160] = "";
+	char *sdp = mneg_create(s, strcmp(side, "sip") ? MSESS_FROM_WEB :
+				MSESS_FROM_SIP, busmsg_str(req, "sdp"), why,
+				sizeof(why));
+
+	if (!sdp) {
+		metrics_inc(&w->md->svc.metrics, MM_SDP_BAD);
+		LOG_INFO("sess", "refused a %s offer: %s", side, why);
+		g_hash_table_remove(w->sessions, s->id);
+		atomic_fetch_sub(&w->nsessions, 1);
+		msess_free(s);
+		return busmsg_error(BUSMSG_E_FIELD, why);
+	}
+	metrics_inc(&w->md->svc.metrics, MM_CREATED);
+	LOG_INFO("sess", "%s: created from a %s offer (web %u, sip %u)", s->id,
+		 side, s->web.port, s->sip.port);
+	return mworker_sdp_reply(s, sdp);
+}
+
+/* Full ICE with a STUN server: the reply waited for gathering. */
+static void mworker_gathered(struct msess *s, json_t *req, const char *reply)
+{
+	mworker_reply(s->w, reply, mworker_create_sdp(s->w, s, req));
+}
+
+/* NULL when the reply is deferred (icefull_defer). */
+static json_t *mworker_create(struct mworker *w, const json_t *req,
+			      const char *reply)
+{
 	char id[MSESS_ID_LEN], why[160] = "";
 	static _Atomic unsigned seq;
 	struct msess *s;
-	char *sdp;
 
 	if (atomic_load(&w->md->draining))
 		return busmsg_error(BUSMSG_E_FIELD, "draining: no new sessions");
@@ -89,21 +120,13 @@ static json_t *mworker_create(struct mworker *w, const json_t *req)
 		metrics_inc(&w->md->svc.metrics, MM_REFUSED);
 		return busmsg_error(BUSMSG_E_FIELD, why);
 	}
-	sdp = mneg_create(s, strcmp(side, "sip") ? MSESS_FROM_WEB :
-			  MSESS_FROM_SIP, busmsg_str(req, "sdp"), why,
-			  sizeof(why));
-	if (!sdp) {
-		metrics_inc(&w->md->svc.metrics, MM_SDP_BAD);
-		LOG_INFO("sess", "refused a %s offer: %s", side, why);
-		msess_free(s);
-		return busmsg_error(BUSMSG_E_FIELD, why);
-	}
 	g_hash_table_insert(w->sessions, s->id, s);
 	atomic_fetch_add(&w->nsessions, 1);
-	metrics_inc(&w->md->svc.metrics, MM_CREATED);
-	LOG_INFO("sess", "%s: created from a %s offer (web %u, sip %u)", s->id,
-		 side, s->web.port, s->sip.port);
-	return mworker_sdp_reply(s, sdp);
+	if (icefull_gathering(s)) {
+		icefull_defer(s, req, reply, mworker_gathered);
+		return NULL;
+	}
+	return mworker_create_sdp(w, s, req);
 }
 
 static void mworker_delete(struct mworker *w, struct msess *s)
@@ -262,7 +285,7 @@ static void mworker_on_req(void *data, void *arg)
 		mworker_expire(w);
 	else
 		mworker_reply(w, r->reply, !strcmp(kind, "media_create") ?
-			      mworker_create(w, r->msg) :
+			      mworker_create(w, r->msg, r->reply) :
 			      mworker_on_session(w, kind, r->msg));
 	json_decref(r->msg);
 	free(r->reply);

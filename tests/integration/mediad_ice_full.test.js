@@ -31,10 +31,11 @@ const sipSdp = (port) => 'v=0\r\no=pbx 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 1
 
 // A STUN server that says every client is at 203.0.113.7:40000 (RFC 5737
 // documentation address): the server-reflexive candidate must carry it.
+let stunSilent = false;
 function fakeStun() {
   const sock = dgram.createSocket('udp4');
   sock.on('message', (m, from) => {
-    if (m.length < 20 || m.readUInt16BE(0) !== 0x0001) return;
+    if (stunSilent || m.length < 20 || m.readUInt16BE(0) !== 0x0001) return;
     const r = Buffer.alloc(32);
     r.writeUInt16BE(0x0101, 0); r.writeUInt16BE(12, 2); m.copy(r, 4, 4, 20);
     r.writeUInt16BE(0x0020, 20); r.writeUInt16BE(8, 22); r.writeUInt16BE(1, 24);
@@ -101,6 +102,30 @@ test('full mode SDP: no ice-lite, gathered candidates, end-of-candidates; srflx 
   assert.match(r.sdp, /a=candidate:1 1 udp 2130706431 127\.0\.0\.1 \d+ typ host/);
   await req(lite, { kind: 'media_delete', session: r.session });
 });
+
+test('a silent STUN server delays only the reply that needs it: the worker serves other requests meanwhile',
+  { timeout: 30000 }, async () => {
+    const a = await req(stunned, { kind: 'media_create', side: 'web', sdp: webSdp() });
+    assert.equal(a.kind, 'media_sdp', a.reason);
+    stunSilent = true;
+    try {
+      const order = [];
+      const pb = req(stunned, { kind: 'media_create', side: 'sip', sdp: sipSdp(40006) })
+        .then((r) => { order.push('create'); return r; });
+      const ps = req(stunned, { kind: 'media_stats', session: a.session })
+        .then((r) => { order.push('stats'); return r; });
+      const [b, st] = await Promise.all([pb, ps]);
+      assert.equal(st.kind, 'media_stats');
+      assert.deepEqual(order, ['stats', 'create']);
+      assert.equal(b.kind, 'media_sdp', b.reason);
+      assert.match(b.sdp, /typ host/);
+      assert.doesNotMatch(b.sdp, /typ srflx/); // gave up on the STUN server
+      await req(stunned, { kind: 'media_delete', session: b.session });
+    } finally {
+      stunSilent = false;
+      await req(stunned, { kind: 'media_delete', session: a.session });
+    }
+  });
 
 function assertTones(res) {
   assert.equal(res.code, 0, `peer failed: ${JSON.stringify(res.r.failures)}\n${res.err.slice(-2000)}`);
