@@ -13,6 +13,7 @@
 //        [--warmup 3] [--rate 200] [--runs 1] [--workers 1]
 //        [--peer-procs 1] [--peer-threads 1] [--codec PCMU]
 //        [--mediad-nice 0] [--perf DIR] [--json FILE]
+//        [--ice-mode lite|full] [--peer-ice stun|nice]
 //
 // BUILD (env) selects the binaries, build/release by default; the peer is
 // brought up to date with tools/webrtc-peer/build.sh first.  mediad runs
@@ -40,7 +41,8 @@ const PORTS = [20000, 29999];
 
 function parseArgs(argv) {
   const o = { calls: '100,500,1000', duration: 20, warmup: 3, rate: 200, runs: 1, workers: 1,
-    'peer-procs': 1, 'peer-threads': 1, codec: 'PCMU', 'mediad-nice': 0, perf: null, json: null };
+    'peer-procs': 1, 'peer-threads': 1, codec: 'PCMU', 'mediad-nice': 0, perf: null, json: null,
+    'ice-mode': 'lite', 'peer-ice': 'stun' };
   for (let i = 2; i < argv.length; i++) {
     const k = argv[i].replace(/^--/, '');
     if (!(k in o) || i + 1 >= argv.length) {
@@ -114,7 +116,8 @@ function perfTop(file, n = 25) {
 function spawnPeer(o, md, n, rate, onLine) {
   const args = ['--nats', md.nats, '--node', md.id, '-n', String(n), '--rate', String(rate),
     '--threads', String(o['peer-threads']), '--warmup', String(o.warmup * 1000),
-    '--duration', String(o.duration * 1000), '--codec', o.codec, '--setup-timeout', '20000', '--hist', '--window-signal'];
+    '--duration', String(o.duration * 1000), '--codec', o.codec, '--setup-timeout', '20000', '--hist', '--window-signal',
+    '--ice', o['peer-ice']];
   const p = spawn(PEER, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   p.stdout.on('data', (d) => { out += d; });
@@ -208,6 +211,7 @@ async function oneRun(o, calls, runNo) {
     const proc = suite.service('mediad', { RTCGATE_MEDIA_IP: '127.0.0.1',
       RTCGATE_MEDIA_WORKERS: String(o.workers), RTCGATE_MEDIA_PORTS: PORTS.join('-'),
       RTCGATE_MAX_CALLS: '20000', RTCGATE_LOG_LEVEL: 'info', RTCGATE_MEDIA_TIMEOUT: '60',
+      RTCGATE_ICE_MODE: o['ice-mode'],
       // the peers inherit it too (they link srtpx)
       RTCGATE_SRTP_BACKEND: process.env.RTCGATE_SRTP_BACKEND || 'openssl' });
     await waitFor(() => suite.health('mediad', proc.id), 5000, 'mediad');
@@ -277,7 +281,7 @@ async function main() {
   const o = parseArgs(process.argv);
   ensurePeer();
   console.log(`mediad load: ${o.codec} relay, RTCGATE_MEDIA_WORKERS=${o.workers}, nice ${o['mediad-nice']}, `
-    + `calls ${o.calls}, ${o.warmup} s warm-up + ${o.duration} s window, ${o.runs} run(s), `
+    + `ICE ${o['ice-mode']} (peer ${o['peer-ice']}), calls ${o.calls}, ${o.warmup} s warm-up + ${o.duration} s window, ${o.runs} run(s), `
     + `${o['peer-procs']} peer process(es) x ${o['peer-threads']} thread(s), BUILD=${path.relative(ROOT, BUILD)}`);
   console.log(`machine: ${os.cpus().length} CPUs, ${os.cpus()[0].model}; load average ${load().join(' ')}`);
   const rows = [];

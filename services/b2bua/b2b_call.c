@@ -844,6 +844,7 @@ void call_media_event(const json_t *ev)
 		if (!strcmp(event, "dtmf")) {
 			call_media_dtmf(c, ev);
 		} else if (!strcmp(event, "dtls_failed") ||
+			   !strcmp(event, "ice_failed") ||
 			   !strcmp(event, "media_timeout")) {
 			LOG_INFO("call", "%s: media %s", c->id, event);
 			call_fail(c, CDR_END_MEDIA_FAILURE);

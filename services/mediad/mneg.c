@@ -235,10 +235,9 @@ static void mneg_web_media(GString *g, struct msess *s, const int *pts,
 	for (size_t i = 0; i < n; i++)
 		mneg_rtpmap(g, pts[i], names[i]);
 	mneg_te(g, l->codec.te_pt);
-	g_string_append_printf(g, "a=ssrc:%u cname:rtcgate-%s\r\n"
-			       "a=candidate:1 1 udp 2130706431 %s %u typ host\r\n"
-			       "a=end-of-candidates\r\n", l->ssrc, s->id, ip,
-			       l->port);
+	g_string_append_printf(g, "a=ssrc:%u cname:rtcgate-%s\r\n", l->ssrc,
+			       s->id);
+	icefull_write_cands(s, g, offer);	/* lite: one host candidate */
 }
 
 /* Our plain RTP m=audio toward the SIP side. */
@@ -318,7 +317,7 @@ static int mneg_web_transport(struct msess *s, const struct sdp_media *m,
 	snprintf(l->remote_pwd, sizeof(l->remote_pwd), "%s", m->tp.pwd);
 	snprintf(l->mid, sizeof(l->mid), "%s", m->mid[0] ? m->mid : "0");
 	l->dir = m->dir;
-	return 0;
+	return icefull_remote(s, m, false, why, whylen) ? EPROTO : 0;
 }
 
 /* A later WebRTC description (re-offer, or the answer to ours): same
@@ -360,6 +359,8 @@ static int mneg_web_again(struct msess *s, const struct sdp_media *m,
 		LOG_INFO("sess", "%s: ICE restart (%s)", s->id,
 			 offer ? "browser's re-offer" : "browser's answer");
 	}
+	if (icefull_remote(s, m, restart, why, whylen))
+		return EPROTO;
 	snprintf(l->mid, sizeof(l->mid), "%s", m->mid[0] ? m->mid : "0");
 	return 0;
 }
@@ -454,8 +455,8 @@ static char *mneg_web_offer(struct msess *s, const int *pts,
 	GString *g = g_string_new(NULL);
 
 	s->web.ldir = d;
-	g_string_append_printf(g, "a=ice-lite\r\na=group:BUNDLE %s\r\n",
-			       s->web.mid);
+	g_string_append_printf(g, "%sa=group:BUNDLE %s\r\n",
+			       icefull_lite_attr(s), s->web.mid);
 	mneg_web_media(g, s, pts, names, n, true);
 	return mneg_finish(s, &s->web, g);
 }
@@ -624,8 +625,8 @@ static char *mneg_web_answer(struct msess *s, char *why, size_t whylen)
 		return NULL;
 	mneg_audio(sd, &ai);
 	g = g_string_new(NULL);
-	g_string_append_printf(g, "a=ice-lite\r\na=group:BUNDLE %s\r\n",
-			       s->web.mid);
+	g_string_append_printf(g, "%sa=group:BUNDLE %s\r\n",
+			       icefull_lite_attr(s), s->web.mid);
 	for (size_t i = 0; i < sd->nmedia; i++) {
 		if (i == ai) {
 			const char *name = s->web.codec.name;

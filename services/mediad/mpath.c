@@ -514,6 +514,14 @@ static void mpath_web_in(struct msess *s, uint8_t *p, size_t n, size_t cap,
 		MD_INC(s, MM_DROP_SOURCE);
 		return;
 	}
+	mpath_web_media(s, p, n, cap, d);
+}
+
+void mpath_web_media(struct msess *s, uint8_t *p, size_t n, size_t cap,
+		     enum rtp_demux d)
+{
+	struct mleg *w = &s->web;
+
 	w->rx++;
 	if (d == RTP_DEMUX_DTLS && w->dtls) {
 		if (dtls_conn_state(w->dtls) == DTLS_STATE_NEW)
@@ -525,6 +533,16 @@ static void mpath_web_in(struct msess *s, uint8_t *p, size_t n, size_t cap,
 		mpath_web_srtp(s, p, n, cap, d == RTP_DEMUX_RTCP);
 	} else {
 		MD_INC(s, MM_DROP_BAD);
+	}
+}
+
+void mpath_web_up(struct msess *s)
+{
+	struct mleg *l = &s->web;
+
+	if (l->dtls && dtls_conn_state(l->dtls) == DTLS_STATE_NEW) {
+		dtls_conn_start(l->dtls, (uint64_t)clock_wall_us());
+		mpath_dtls_flush(l);
 	}
 }
 

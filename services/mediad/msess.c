@@ -68,7 +68,8 @@ int msess_new(struct mediad *md, struct mworker *w, const char *id,
 	s->created_us = (uint64_t)clock_wall_us();
 	msess_leg_init(s, &s->web, MLEG_WEB);
 	msess_leg_init(s, &s->sip, MLEG_SIP);
-	if (icelite_init(&s->web.ice, NULL) || msess_ports(s, why, whylen)) {
+	if (icelite_init(&s->web.ice, NULL) || msess_ports(s, why, whylen) ||
+	    icefull_leg_new(s, why, whylen)) {
 		if (!why[0])
 			snprintf(why, whylen, "ICE setup failed");
 		msess_free(s);
@@ -90,6 +91,7 @@ void msess_free(struct msess *s)
 {
 	if (!s)
 		return;
+	icefull_leg_free(s);
 	msess_leg_free(s, &s->web);
 	msess_leg_free(s, &s->sip);
 	if (s->xc) {
@@ -131,6 +133,7 @@ json_t *msess_stats(const struct msess *s)
 	json_object_set_new(m, "dtls", json_string(s->web.dtls ?
 		dtls_state_name(dtls_conn_state(s->web.dtls)) : "none"));
 	json_object_set_new(m, "srtp", json_boolean(s->web.srtp != NULL));
+	json_object_set_new(m, "ice", icefull_stats(s));
 	return m;
 }
 

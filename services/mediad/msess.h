@@ -4,6 +4,7 @@
 #define RTCGATE_MSESS_H
 
 #include "dtls.h"
+#include "icefull.h"
 #include "icelite.h"
 #include "mdtmf.h"
 #include "mediad.h"
@@ -73,6 +74,8 @@ struct mleg {
 	char remote_fp[SDP_FP_LEN];
 	char remote_pwd[SDP_ICE_LEN];	/* to tell an ICE restart */
 	bool ice_restarting;		/* new credentials not yet checked */
+	struct icefull *full;		/* full ICE mode's agent (icefull.c) */
+	unsigned trickled;		/* media_candidate this generation */
 };
 
 /* A re-offer (media_update) waiting for the other side's answer. */
@@ -148,6 +151,14 @@ bool msess_held(const struct msess *s);
 void mpath_readable(struct msock *k, uint8_t *buf, size_t cap);
 void mpath_tick(struct msess *s, uint64_t now_us);
 void mpath_send(struct mleg *leg, const uint8_t *p, size_t len);
+/* A WebRTC datagram from the verified peer (d: its RFC 7983 class), past
+ * ICE: DTLS or SRTP/SRTCP.  Lite mode after its source check; full mode
+ * for what libnice delivers. */
+void mpath_web_media(struct msess *s, uint8_t *p, size_t n, size_t cap,
+		     enum rtp_demux d);
+/* Full ICE selected a pair: start DTLS if not yet (lite mode does it on
+ * the first valid check). */
+void mpath_web_up(struct msess *s);
 /* media_dtmf: queue digits on a leg.  0, EINVAL, ENOSPC or ENOTSUP (no
  * telephone-event on that leg). */
 int mpath_dtmf_queue(struct msess *s, struct mleg *l, const char *digits,
@@ -161,12 +172,15 @@ struct mworker {
 	int epfd, evfd, tfd;
 	struct handoff *ho;
 	GHashTable *sessions;		/* id -> struct msess */
+	GMainContext *ctx;		/* full ICE mode: the agents' loop */
 	_Atomic int nsessions, ntranscode;
 	volatile int stop;
 };
 int mworker_start(struct mediad *md, int idx, struct mworker **wp);
 void mworker_stop(struct mworker *w);
 int mworker_watch(struct mworker *w, struct msock *k);
+/* One epoll wait (timeout_ms) and what it brought. */
+void mworker_batch(struct mworker *w, int timeout_ms);
 /* A bus request for this worker: handled on its thread, answered there. */
 int mworker_post(struct mworker *w, json_t *req, const char *reply);
 
