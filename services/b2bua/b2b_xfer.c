@@ -43,16 +43,17 @@ static const char *call_refer_replaces_value(const url_t *u, char *buf,
 					     size_t len)
 {
 	const char *h = u ? u->url_headers : NULL;
-	const char *v, *end;
+	const char *v = NULL, *end = NULL;
 
-	for (; h && *h; h = end + (*end == '&')) {
+	while (h && *h && !v) {
 		end = h + strcspn(h, "&");
 		if (!strncasecmp(h, "Replaces=", 9))
-			break;
+			v = h + 9;
+		else
+			h = end + (*end == '&');
 	}
-	if (!h || !*h)
+	if (!v)
 		return NULL;
-	v = h + 9;
 	if ((size_t)(end - v) >= len)
 		return NULL;
 	memcpy(buf, v, (size_t)(end - v));
