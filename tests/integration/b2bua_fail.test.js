@@ -56,7 +56,9 @@ test.before(async () => {
     RTCGATE_MEDIA_WORKERS: '1', RTCGATE_MEDIA_HEARTBEAT_MS: '200' });
   const port = await freePort();
   b2b = suite.service('b2bua', { RTCGATE_SIP_PORT: String(port), RTCGATE_SIP_IP: '127.0.0.1',
-    RTCGATE_ROUTES: routes, RTCGATE_SIP_T1: '50', RTCGATE_RING_TIMEOUT: '10' });
+    RTCGATE_ROUTES: routes,
+    // a sanitizer build on a loaded machine may take seconds for mediad
+    RTCGATE_MEDIA_REQUEST_MS: '10000', RTCGATE_SIP_T1: '50', RTCGATE_RING_TIMEOUT: '10' });
   b2b.sipPort = port;
   gw = await suite.wsgw();
   await waitFor(() => suite.health('b2bua', b2b.id), 5000, 'b2bua');

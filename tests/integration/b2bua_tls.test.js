@@ -62,7 +62,9 @@ test.before(async () => {
   tlsPort = await freePort();
   b2b = suite.service('b2bua', { RTCGATE_SIP_PORT: String(await freePort()), RTCGATE_SIP_IP: '127.0.0.1',
     RTCGATE_SIP_TLS_PORT: String(tlsPort), RTCGATE_SIP_TLS_CERT: b2bCert.cert, RTCGATE_SIP_TLS_KEY: b2bCert.key,
-    RTCGATE_ROUTES: routes, ...SAN_TLS });
+    RTCGATE_ROUTES: routes,
+    // a sanitizer build on a loaded machine may take seconds for mediad
+    RTCGATE_MEDIA_REQUEST_MS: '10000', ...SAN_TLS });
   gw = await suite.wsgw();
   await waitFor(() => suite.health('b2bua', b2b.id), 5000, 'b2bua');
   await waitFor(() => suite.health('mediad', media.id), 5000, 'mediad');
@@ -85,7 +87,7 @@ async function callEchoOverTls(target, uriRe) {
   const ws = await registered('alice');
   const inv = invite('alice', target);
   ws.send(inv.msg);
-  const ok = await until(ws, /^SIP\/2\.0 [2-6]\d\d [\s\S]*CSeq: 1 INVITE/, 10000);
+  const ok = await until(ws, /^SIP\/2\.0 [2-6]\d\d [\s\S]*CSeq: 1 INVITE/, 20000);
   assert.equal(status(ok), 200, ok.slice(0, 200));
   assert.match(ok, /a=fingerprint:sha-256 /);
   // the echo listens for TLS only on the port dialled: it answered over TLS

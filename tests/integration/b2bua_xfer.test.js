@@ -35,7 +35,9 @@ test.before(async () => {
   media = suite.service('mediad', { RTCGATE_MEDIA_IP: '127.0.0.1', RTCGATE_MEDIA_PORTS: '37000-37199',
     RTCGATE_MEDIA_WORKERS: '1', RTCGATE_MEDIA_HEARTBEAT_MS: '200' });
   b2b = suite.service('b2bua', { RTCGATE_SIP_PORT: String(await freePort()), RTCGATE_SIP_IP: '127.0.0.1',
-    RTCGATE_ROUTES: routes });
+    RTCGATE_ROUTES: routes,
+    // a sanitizer build on a loaded machine may take seconds for mediad
+    RTCGATE_MEDIA_REQUEST_MS: '10000' });
   gw = await suite.wsgw();
   await waitFor(() => suite.health('b2bua', b2b.id), 5000, 'b2bua');
   await waitFor(() => suite.health('mediad', media.id), 5000, 'mediad');
@@ -49,7 +51,7 @@ test.after(() => suite.close());
 async function call(ws, to) {
   const inv = invite('alice', to);
   ws.send(inv.msg);
-  const ok = await until(ws, new RegExp(`^SIP\\/2\\.0 200 [\\s\\S]*Call-ID: ${inv.callId}`), 8000);
+  const ok = await until(ws, new RegExp(`^SIP\\/2\\.0 200 [\\s\\S]*Call-ID: ${inv.callId}`), 20000);
   ws.send(inDialog('ACK', inv, ok, 1));
   return { inv, ok, tag: /;tag=([^;\r]+)/.exec(hdr(ok, 'To'))[1] };
 }
