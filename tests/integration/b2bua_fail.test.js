@@ -52,7 +52,7 @@ test.before(async () => {
   fs.writeFileSync(routes, 're:([a-z0-9]+)-p([0-9]+) sip:${1}@127.0.0.1:${2}\n'
     + 're:([a-z0-9]+)-t([0-9]+) sip:${1}@127.0.0.1:${2};transport=tcp\n');
   suite.service('registrar');
-  media = suite.service('mediad', { RTCGATE_MEDIA_IP: '127.0.0.1', RTCGATE_MEDIA_PORTS: '36600-36799',
+  media = suite.service('mediad', { RTCGATE_MEDIA_IP: '127.0.0.1', RTCGATE_MEDIA_PORTS: '26400-26599',
     RTCGATE_MEDIA_WORKERS: '1', RTCGATE_MEDIA_HEARTBEAT_MS: '200' });
   const port = await freePort();
   b2b = suite.service('b2bua', { RTCGATE_SIP_PORT: String(port), RTCGATE_SIP_IP: '127.0.0.1',

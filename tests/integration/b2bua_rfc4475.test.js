@@ -41,7 +41,7 @@ test.before(async () => {
   const routes = path.join(suite.tmp, 'routes.conf');
   fs.writeFileSync(routes, 're:([a-z0-9]+)-p([0-9]+) sip:${1}@127.0.0.1:${2}\n');
   suite.service('registrar');
-  media = suite.service('mediad', { RTCGATE_MEDIA_IP: '127.0.0.1', RTCGATE_MEDIA_PORTS: '36900-36999',
+  media = suite.service('mediad', { RTCGATE_MEDIA_IP: '127.0.0.1', RTCGATE_MEDIA_PORTS: '26600-26699',
     RTCGATE_MEDIA_WORKERS: '1', RTCGATE_MEDIA_HEARTBEAT_MS: '200' });
   const port = await freePort();
   b2b = suite.service('b2bua', { RTCGATE_SIP_PORT: String(port), RTCGATE_SIP_IP: '127.0.0.1',

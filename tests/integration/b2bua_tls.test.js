@@ -42,6 +42,22 @@ async function settled() {
     'no media sessions left');
 }
 
+// A service that binds SIP ports: its "SIP side on" / "echo on" line, or
+// another try on other ports when it exited (a port taken meanwhile).
+async function listening(kind, envFn) {
+  for (let attempt = 1; ; attempt++) {
+    const p = suite.service(kind, await envFn());
+    const up = await waitFor(() => {
+      if (p.exitCode !== null) return 'exited';
+      return /info {2}\w+\/sip (SIP side|echo) on /.test(suite.log(p)) && 'up';
+    }, 15000, `${kind} listening`);
+    if (up === 'up') return p;
+    if (attempt >= 3 || !/Address already in use|cannot listen/.test(suite.log(p))) {
+      throw new Error(`${kind} did not start: ${suite.log(p).slice(-400)}`);
+    }
+  }
+}
+
 test.before(async () => {
   await suite.startNats();
   const users = path.join(suite.tmp, 'users.conf');
@@ -49,26 +65,30 @@ test.before(async () => {
   Object.assign(suite.env, { RTCGATE_DOMAIN: DOMAIN, RTCGATE_USERS: users, RTCGATE_NONCE_SECRET: 's' });
   const b2bCert = makeCert('b2bua');
   const echoCert = makeCert('echo');
-  echoTls = await freePort();
-  echo = suite.service('echo', { RTCGATE_ECHO_PORT: String(await freePort()), RTCGATE_ECHO_IP: '127.0.0.1',
-    RTCGATE_ECHO_TLS_PORT: String(echoTls), RTCGATE_ECHO_TLS_CERT: echoCert.cert,
-    RTCGATE_ECHO_TLS_KEY: echoCert.key, RTCGATE_ECHO_MEDIA_PORTS: '36000-36099', RTCGATE_ECHO_TONE_MS: '0', ...SAN_TLS });
   const routes = path.join(suite.tmp, 'routes.conf');
-  fs.writeFileSync(routes, `sipsecho sips:echo@127.0.0.1:${echoTls}\n`
-    + `tlsecho sip:echo@127.0.0.1:${echoTls};transport=tls\n`);
+  // a free port may be taken before the process binds it (other suites
+  // run at once): start again on other ports when it could not listen
+  echo = await listening('echo', async () => {
+    echoTls = await freePort();
+    fs.writeFileSync(routes, `sipsecho sips:echo@127.0.0.1:${echoTls}\n`
+      + `tlsecho sip:echo@127.0.0.1:${echoTls};transport=tls\n`);
+    return { RTCGATE_ECHO_PORT: String(await freePort()), RTCGATE_ECHO_IP: '127.0.0.1',
+      RTCGATE_ECHO_TLS_PORT: String(echoTls), RTCGATE_ECHO_TLS_CERT: echoCert.cert, RTCGATE_ECHO_TLS_KEY: echoCert.key,
+      RTCGATE_ECHO_MEDIA_PORTS: '26000-26099', RTCGATE_ECHO_TONE_MS: '0', ...SAN_TLS };
+  });
   suite.service('registrar');
-  media = suite.service('mediad', { RTCGATE_MEDIA_IP: '127.0.0.1', RTCGATE_MEDIA_PORTS: '36200-36399',
+  media = suite.service('mediad', { RTCGATE_MEDIA_IP: '127.0.0.1', RTCGATE_MEDIA_PORTS: '26200-26399',
     RTCGATE_MEDIA_WORKERS: '1', RTCGATE_MEDIA_HEARTBEAT_MS: '200' });
-  tlsPort = await freePort();
-  b2b = suite.service('b2bua', { RTCGATE_SIP_PORT: String(await freePort()), RTCGATE_SIP_IP: '127.0.0.1',
-    RTCGATE_SIP_TLS_PORT: String(tlsPort), RTCGATE_SIP_TLS_CERT: b2bCert.cert, RTCGATE_SIP_TLS_KEY: b2bCert.key,
-    RTCGATE_ROUTES: routes,
-    // a sanitizer build on a loaded machine may take seconds for mediad
-    RTCGATE_MEDIA_REQUEST_MS: '10000', ...SAN_TLS });
+  b2b = await listening('b2bua', async () => {
+    tlsPort = await freePort();
+    return { RTCGATE_SIP_PORT: String(await freePort()), RTCGATE_SIP_IP: '127.0.0.1',
+      RTCGATE_SIP_TLS_PORT: String(tlsPort), RTCGATE_SIP_TLS_CERT: b2bCert.cert, RTCGATE_SIP_TLS_KEY: b2bCert.key,
+      RTCGATE_ROUTES: routes,
+      // a sanitizer build on a loaded machine may take seconds for mediad
+      RTCGATE_MEDIA_REQUEST_MS: '10000', ...SAN_TLS };
+  });
   gw = await suite.wsgw();
-  await waitFor(() => suite.health('b2bua', b2b.id), 5000, 'b2bua');
   await waitFor(() => suite.health('mediad', media.id), 5000, 'mediad');
-  await waitFor(() => suite.health('echo', echo.id), 5000, 'echo');
   const sub = suite.nc.subscribe('rtcgate.cdr');
   (async () => { for await (const m of sub) cdrs.push(JSON.parse(sc.decode(m.data))); })();
   await sleep(500); // heartbeats reach the b2bua

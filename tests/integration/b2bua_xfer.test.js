@@ -32,7 +32,7 @@ test.before(async () => {
   const routes = path.join(suite.tmp, 'routes.conf');
   fs.writeFileSync(routes, 're:([a-z0-9]+)-p([0-9]+) sip:${1}@127.0.0.1:${2}\n');
   suite.service('registrar');
-  media = suite.service('mediad', { RTCGATE_MEDIA_IP: '127.0.0.1', RTCGATE_MEDIA_PORTS: '37000-37199',
+  media = suite.service('mediad', { RTCGATE_MEDIA_IP: '127.0.0.1', RTCGATE_MEDIA_PORTS: '26700-26899',
     RTCGATE_MEDIA_WORKERS: '1', RTCGATE_MEDIA_HEARTBEAT_MS: '200' });
   b2b = suite.service('b2bua', { RTCGATE_SIP_PORT: String(await freePort()), RTCGATE_SIP_IP: '127.0.0.1',
     RTCGATE_ROUTES: routes,
