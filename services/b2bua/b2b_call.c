@@ -760,6 +760,7 @@ void call_sip_invite(nua_handle_t *nh, const sip_t *sip, const char *sdp)
 	char aor[200];
 
 	c->nh = nh;
+	c->sip_contact = b2b_sip_contact_for_msg(sip);
 	nua_handle_bind(nh, c);
 	if (sip->sip_from) {	/* name-addr without the tag: ours goes on */
 		char u[200] = "";
