@@ -174,3 +174,65 @@ test('browser A <-> mediad <-> SIP legs <-> mediad <-> browser B: VP8 and audio 
     assert.ok(st2.video.web.tx >= st.video.web.tx);
     await page.close();
   });
+
+// A SIP-side offer with audio and video from plain UDP sockets, answered
+// with a browser-like description (no browser: its DTLS never completes,
+// which this test does not need).  Wrong payload types on either SIP port
+// are dropped and counted; the session goes on.
+test('video PT on the SIP audio port, audio PT on the video port: dropped and counted', async () => {
+  const open = () => new Promise((r) => {
+    const s = dgram.createSocket('udp4'); s.bind(0, '127.0.0.1', () => r(s));
+  });
+  const au = await open(); const vi = await open();
+  try {
+    const offer = 'v=0\r\no=pbx 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n'
+      + `m=audio ${au.address().port} RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\na=sendrecv\r\n`
+      + `m=video ${vi.address().port} RTP/AVP 100\r\na=rtpmap:100 VP8/90000\r\na=sendrecv\r\n`;
+    const c = await req({ kind: 'media_create', side: 'sip', sdp: offer });
+    assert.equal(c.kind, 'media_sdp', c.reason);
+    const vpt = Number(/m=video \d+ UDP\/TLS\/RTP\/SAVPF (\d+)/.exec(c.sdp)[1]);
+    const fp = Array.from({ length: 32 }, () => 'AB').join(':');
+    const web = 'v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\na=group:BUNDLE 0 1\r\n'
+      + 'm=audio 9 UDP/TLS/RTP/SAVPF 0\r\nc=IN IP4 0.0.0.0\r\na=ice-ufrag:abcd\r\n'
+      + `a=ice-pwd:abcdefghijklmnopqrstuvwx\r\na=fingerprint:sha-256 ${fp}\r\na=setup:active\r\n`
+      + 'a=mid:0\r\na=sendrecv\r\na=rtcp-mux\r\na=rtpmap:0 PCMU/8000\r\n'
+      + `m=video 9 UDP/TLS/RTP/SAVPF ${vpt}\r\nc=IN IP4 0.0.0.0\r\na=ice-ufrag:abcd\r\n`
+      + `a=ice-pwd:abcdefghijklmnopqrstuvwx\r\na=fingerprint:sha-256 ${fp}\r\na=setup:active\r\n`
+      + `a=mid:1\r\na=sendrecv\r\na=rtcp-mux\r\na=rtpmap:${vpt} VP8/90000\r\n`;
+    const a = await req({ kind: 'media_answer', session: c.session, sdp: web });
+    assert.equal(a.kind, 'media_sdp', a.reason);
+    const sipAudio = Number(/m=audio (\d+) RTP\/AVP/.exec(a.sdp)[1]);
+    const sipVideo = Number(/m=video (\d+) RTP\/AVP 100/.exec(a.sdp)[1]);
+    assert.ok(sipVideo > 0, 'video accepted');
+    const rtp = (pt, seq) => {
+      const b = Buffer.alloc(172); b[0] = 0x80; b[1] = pt; b.writeUInt16BE(seq, 2);
+      b.writeUInt32BE(seq * 160, 4); b.writeUInt32BE(0x1234, 8); return b;
+    };
+    const h0 = (await suite.health('mediad', node.id)).counters;
+    for (let i = 0; i < 10; i++) {
+      au.send(rtp(100, i), sipAudio, '127.0.0.1');	// VP8's PT on the audio port
+      vi.send(rtp(0, i), sipVideo, '127.0.0.1');	// PCMU's on the video port
+    }
+    vi.send(Buffer.from('garbage!garbage!'), sipVideo, '127.0.0.1');
+    await waitFor(async () => {
+      const h = (await suite.health('mediad', node.id)).counters;
+      return h.media_drop_demux_total >= h0.media_drop_demux_total + 20
+        && h.media_drop_bad_total > h0.media_drop_bad_total;
+    }, 10000, 'drops counted');
+    // VP8 on the video port is taken (counted in), the session is fine
+    for (let i = 10; i < 15; i++) vi.send(rtp(100, i), sipVideo, '127.0.0.1');
+    const st = await waitFor(async () => {
+      const s = await req({ kind: 'media_stats', session: c.session });
+      return s.video.sip.rx >= 5 && s;
+    }, 10000, 'video counted in');
+    assert.equal(st.video.sip.rx, 5, 'only the VP8 packets taken');
+    assert.equal(st.video.sip.rx_bytes, 5 * 160);
+    assert.equal(st.video.on, true);
+    assert.equal(st.video.sip.latched, true);
+    assert.equal(st.sip.latched, true);
+    const d = await req({ kind: 'media_delete', session: c.session });
+    assert.equal(d.kind, 'media_stats');
+  } finally {
+    au.close(); vi.close();
+  }
+});
