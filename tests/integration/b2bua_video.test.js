@@ -63,7 +63,7 @@ test('browser to browser through the SIP side: video offered to the callee, its 
   const bob = await registered('bob');
   const inv = invite('alice', 'bob', { sdp: avSdp('actpass') });
   alice.send(inv.msg);
-  const binv = await until(bob, /^INVITE /, 8000);
+  const binv = await until(bob, /^INVITE /, 20000);
   assert.match(binv, /a=group:BUNDLE 0 1\r\n/, 'bob is offered audio and video bundled');
   const vm = /m=video (\d+) UDP\/TLS\/RTP\/SAVPF (\d+)\r\n/.exec(binv);
   assert.ok(vm && Number(vm[1]) > 0, 'a live video section for bob');
@@ -71,19 +71,19 @@ test('browser to browser through the SIP side: video offered to the callee, its 
   assert.doesNotMatch(binv, /H264|rtx|transport-cc/);
   bob.send(reply(binv, 200, 'OK', { tag: 'bb', body: avSdp('active', vm[2]),
     extra: 'Contact: <sip:bob@b.invalid;transport=ws>\r\n' }));
-  await until(bob, /^ACK /);
-  const ok = await until(alice, /^SIP\/2\.0 200 /);
+  await until(bob, /^ACK /, 20000);
+  const ok = await until(alice, /^SIP\/2\.0 200 /, 20000);
   assert.match(ok, /a=group:BUNDLE 0 1\r\n/);
   assert.match(ok, /m=video [1-9]\d* UDP\/TLS\/RTP\/SAVPF 96\r\n/, 'alice gets VP8 under her own PT');
   assert.match(ok, /a=rtpmap:96 VP8\/90000\r\n/);
   assert.doesNotMatch(ok, /H264|rtx|transport-cc/);
   alice.send(inDialog('ACK', inv, ok, 1));
-  await waitFor(async () => (await suite.health('mediad', media.id)).counters.media_sessions === 2, 3000,
+  await waitFor(async () => (await suite.health('mediad', media.id)).counters.media_sessions === 2, 10000,
     'two media sessions');
   alice.send(inDialog('BYE', inv, ok, 2));
-  const bye = await until(bob, /^BYE /, 5000);
+  const bye = await until(bob, /^BYE /, 20000);
   bob.send(reply(bye, 200, 'OK'));
-  await waitFor(async () => (await suite.health('mediad', media.id)).counters.media_sessions === 0, 5000,
+  await waitFor(async () => (await suite.health('mediad', media.id)).counters.media_sessions === 0, 15000,
     'no media sessions left');
   alice.close(); bob.close();
 });
