@@ -11,9 +11,14 @@ const test = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
-const { Suite, wsClient, waitFor, sleep, freePort } = require('../lib/harness');
+const { Suite, wsClient, waitFor, freePort } = require('../lib/harness');
 const { register } = require('../lib/digest');
-const { DOMAIN, invite, inDialog, until, reply } = require('../lib/websip');
+const { DOMAIN, invite, inDialog, until: untilRaw, reply } = require('../lib/websip');
+
+// until, naming the message it waited for when it times out
+const until = (ws, re, ms) => untilRaw(ws, re, ms).catch((e) => {
+  throw new Error(`${re}: ${e.message}`);
+});
 
 const suite = new Suite('b2bua_video');
 let gw; let b2b; let media;
@@ -47,7 +52,8 @@ test.before(async () => {
   gw = await suite.wsgw();
   await waitFor(() => suite.health('b2bua', b2b.id), 5000, 'b2bua');
   await waitFor(() => suite.health('mediad', media.id), 5000, 'mediad');
-  await sleep(500); // heartbeats reach the b2bua
+  // the b2bua has heard the node's heartbeat (else it answers 503)
+  await waitFor(() => /media node \S+ joined/.test(suite.log(b2b)), 20000, 'media node joined');
 });
 
 test.after(() => suite.close());
@@ -63,7 +69,11 @@ test('browser to browser through the SIP side: video offered to the callee, its 
   const bob = await registered('bob');
   const inv = invite('alice', 'bob', { sdp: avSdp('actpass') });
   alice.send(inv.msg);
-  const binv = await until(bob, /^INVITE /, 20000);
+  const binv = await until(bob, /^INVITE /, 20000).catch((e) => {
+    const seen = alice.frames.map((f) => f.split('\r\n')[0]).join(' | ');
+    console.error(suite.log(b2b).split('\n').slice(-30).join('\n'));
+    throw new Error(`${e.message}; alice got: ${seen}`);
+  });
   assert.match(binv, /a=group:BUNDLE 0 1\r\n/, 'bob is offered audio and video bundled');
   const vm = /m=video (\d+) UDP\/TLS\/RTP\/SAVPF (\d+)\r\n/.exec(binv);
   assert.ok(vm && Number(vm[1]) > 0, 'a live video section for bob');
