@@ -216,6 +216,10 @@ bool mvpath_web_in(struct msess *s, uint8_t *p, size_t len, size_t cap,
 		   bool rtcp);
 void mvpath_sip_in(struct msock *k, uint8_t *p, size_t n, size_t cap,
 		   const struct sockaddr_storage *from, socklen_t fl);
+/* NACKs about media (our SSRC toward their sender) name our sequence
+ * numbers: move each lost packet id back by seq_off, in place. */
+void mvpath_nack_back(uint8_t *buf, size_t len, uint32_t media,
+		      uint16_t seq_off);
 /* mpath.c pieces mvpath.c shares */
 bool mpath_same(const struct sockaddr_storage *a, socklen_t al,
 		const struct sockaddr_storage *b, socklen_t bl);

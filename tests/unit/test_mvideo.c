@@ -524,6 +524,38 @@ static void test_sip_adds_video(void **st)
 	sess_free(s);
 }
 
+/* A NACK's lost packet ids are moved back to the sender's numbers; one
+ * about another source, and the packet's other fields, are untouched. */
+static void test_nack_back(void **st)
+{
+	uint8_t b[36] = { 0x81, 205, 0, 3 }, *n2 = b + 16;
+
+	rtp_wr32(b + 4, 0xAAAA);	/* sender */
+	rtp_wr32(b + 8, 1003);		/* media: our SSRC toward the NACKer */
+	rtp_wr16(b + 12, 105);		/* pid */
+	rtp_wr16(b + 14, 0x0003);	/* blp */
+	n2[0] = 0x81;
+	n2[1] = 205;
+	rtp_wr16(n2 + 2, 4);
+	rtp_wr32(n2 + 4, 0xAAAA);
+	rtp_wr32(n2 + 8, 77);		/* someone else's */
+	rtp_wr16(n2 + 12, 500);
+	rtp_wr16(n2 + 16, 600);
+	assert_int_equal(rtp_rtcp_validate(b, 36), 2);
+	mvpath_nack_back(b, 36, 1003, 100);
+	assert_int_equal(rtp_rd16(b + 12), 5);
+	assert_int_equal(rtp_rd16(b + 14), 0x0003);
+	assert_int_equal(rtp_rd32(b + 8), 1003);
+	assert_int_equal(rtp_rd16(n2 + 12), 500);
+	/* wrapping below zero */
+	mvpath_nack_back(b, 36, 1003, 10);
+	assert_int_equal(rtp_rd16(b + 12), 65531);
+	/* a broken compound is left alone */
+	b[3] = 9;
+	mvpath_nack_back(b, 36, 1003, 1);
+	assert_int_equal(rtp_rd16(b + 12), 65531);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -536,6 +568,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_demux_learn),
 		cmocka_unit_test(test_update_video),
 		cmocka_unit_test(test_sip_adds_video),
+		cmocka_unit_test(test_nack_back),
 	};
 
 	if (argc > 1)
