@@ -11,7 +11,7 @@ const test = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
-const { Suite, wsClient, waitFor, freePort } = require('../lib/harness');
+const { Suite, wsClient, waitFor, freePort, sc } = require('../lib/harness');
 const { register } = require('../lib/digest');
 const { DOMAIN, invite, inDialog, until: untilRaw, reply } = require('../lib/websip');
 
@@ -21,7 +21,7 @@ const until = (ws, re, ms) => untilRaw(ws, re, ms).catch((e) => {
 });
 
 const suite = new Suite('b2bua_video');
-let gw; let b2b; let media;
+let gw; let b2b; let media; const cdrs = [];
 
 const FP = Array.from({ length: 32 }, (_, i) => (i * 5 + 17).toString(16).toUpperCase().padStart(2, '0')).join(':');
 const section = (m, mid, setup, lines) => `${m}\r\nc=IN IP4 0.0.0.0\r\na=ice-ufrag:abcd\r\n`
@@ -52,6 +52,8 @@ test.before(async () => {
   gw = await suite.wsgw();
   await waitFor(() => suite.health('b2bua', b2b.id), 5000, 'b2bua');
   await waitFor(() => suite.health('mediad', media.id), 5000, 'mediad');
+  const sub = suite.nc.subscribe('rtcgate.cdr');
+  (async () => { for await (const m of sub) cdrs.push(JSON.parse(sc.decode(m.data))); })();
   // the b2bua has heard the node's heartbeat (else it answers 503)
   await waitFor(() => /media node \S+ joined/.test(suite.log(b2b)), 20000, 'media node joined');
 });
@@ -95,5 +97,9 @@ test('browser to browser through the SIP side: video offered to the callee, its 
   bob.send(reply(bye, 200, 'OK'));
   await waitFor(async () => (await suite.health('mediad', media.id)).counters.media_sessions === 0, 15000,
     'no media sessions left');
+  // the CDR names the video codec with the audio one
+  const cdr = await waitFor(() => cdrs.find((x) => /VP8/.test(x.codec_web || '')), 10000, 'a CDR');
+  assert.equal(cdr.codec_web, 'opus+VP8');
+  assert.equal(cdr.codec_sip, 'opus+VP8');
   alice.close(); bob.close();
 });
