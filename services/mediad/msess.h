@@ -95,6 +95,7 @@ enum { MVIDEO_SSRCS = 8, MVIDEO_FB = 4 };
  * counters as the audio legs do; vweb has no socket of its own. */
 struct mvideo {
 	bool web_has, sip_has;		/* that side's last SDP had m=video */
+	bool sip_vfirst;		/* ... before its m=audio */
 	bool web_ok, sip_ok;		/* ... with VP8 on a port */
 	bool on;			/* both: VP8 flows */
 	enum sdp_dir web_dir, sip_dir;	/* as offered / answered */

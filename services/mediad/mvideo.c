@@ -115,9 +115,12 @@ void mvideo_sip_read(struct msess *s, const struct sdp_session *sd,
 {
 	struct mvideo *v = &s->vid;
 	const struct sdp_media *m = mvideo_find(sd, SDP_MEDIA_VIDEO);
+	const struct sdp_media *a = mvideo_find(sd, SDP_MEDIA_AUDIO);
 	const struct sdp_codec *c = mvideo_vp8(m);
 
 	v->sip_has = m != NULL;
+	/* our answer keeps its m= order (RFC 3264 6) */
+	v->sip_vfirst = m && a && m < a;
 	v->sip_ok = c && (m->proto == SDP_PROTO_RTP_AVP ||
 			  m->proto == SDP_PROTO_RTP_AVPF) &&
 		    !mvideo_sip_peer(&s->vsip, m, again);

@@ -348,6 +348,36 @@ static void test_sip_offer_no_vp8(void **st)
 	sess_free(s);
 }
 
+/* A SIP offer with video first is answered in its own m= order. */
+static void test_sip_offer_video_first(void **st)
+{
+	struct msess *s = sess_new();
+	char why[160] = "", *web, *ans, *sip;
+
+	web = mneg_create(s, MSESS_FROM_SIP,
+			  L("v=0") L("o=pbx 7 7 IN IP4 127.0.0.1") L("s=-")
+			  L("c=IN IP4 127.0.0.1") L("t=0 0")
+			  L("m=video 30002 RTP/AVP 100")
+			  L("a=rtpmap:100 VP8/90000")
+			  L("m=audio 30000 RTP/AVP 0") L("a=rtpmap:0 PCMU/8000"),
+			  why, sizeof(why));
+	assert_non_null(web);
+	ans = web_answer(L("m=video 9 UDP/TLS/RTP/SAVPF 100")
+			 L("c=IN IP4 0.0.0.0") ICE L("a=setup:active")
+			 L("a=mid:1") L("a=sendrecv") L("a=rtcp-mux")
+			 L("a=rtpmap:100 VP8/90000"));
+	sip = mneg_answer(s, ans, why, sizeof(why));
+	assert_non_null(sip);
+	assert_true(s->vid.on);
+	assert_non_null(strstr(sip, "m=audio"));
+	assert_true(strstr(sip, "m=video 20004 RTP/AVP 100") <
+		    strstr(sip, "m=audio 20002 RTP/AVP 0"));
+	g_free(ans);
+	g_free(sip);
+	g_free(web);
+	sess_free(s);
+}
+
 static void test_demux(void **st)
 {
 	char *ans;
@@ -564,6 +594,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_sip_refuses_video),
 		cmocka_unit_test(test_sip_offer_video),
 		cmocka_unit_test(test_sip_offer_no_vp8),
+		cmocka_unit_test(test_sip_offer_video_first),
 		cmocka_unit_test(test_demux),
 		cmocka_unit_test(test_demux_learn),
 		cmocka_unit_test(test_update_video),
