@@ -47,6 +47,11 @@ static const struct metric_def mediad_metrics[MM__COUNT] = {
 	[MM_ICE_FAILED] = { "media_ice_failed_total", "full ICE: sessions whose checks or consent failed" },
 	[MM_CAND_IN] = { "media_candidates_total", "trickled candidates accepted (media_candidate)" },
 	[MM_CAND_REFUSED] = { "media_candidates_refused_total", "trickled candidates refused: malformed or over the limit" },
+	[MM_VIDEO_PKT_IN] = { "media_video_packets_in_total", "video RTP packets received (either leg)" },
+	[MM_VIDEO_PKT_OUT] = { "media_video_packets_out_total", "video RTP packets relayed out (either leg)" },
+	[MM_VIDEO_BYTES_IN] = { "media_video_bytes_in_total", "video RTP payload bytes received" },
+	[MM_VIDEO_BYTES_OUT] = { "media_video_bytes_out_total", "video RTP payload bytes relayed out" },
+	[MM_DROP_DEMUX] = { "media_drop_demux_total", "RTP with a payload type or SSRC not negotiated for its stream or port" },
 };
 
 static struct mediad md;
