@@ -63,6 +63,16 @@ async function framesGrow(page, who, by = 30, ms = 20000) {
   return last;
 }
 
+// Milliseconds from t0 until the page has decoded its first video frame
+// (polled every 100 ms: a measurement, never asserted).
+async function firstFrame(page, t0, who) {
+  await waitFor(async () => {
+    const m = await media(page);
+    return m && m.video.in && m.video.in.frames > 0;
+  }, 20000, `${who}: a first video frame`).catch(() => null);
+  return Date.now() - t0;
+}
+
 async function call(alice, bob) {
   await alice.fill('#target', 'bob');
   await alice.click('#call-btn');
@@ -142,7 +152,7 @@ test('video on without a camera: the call goes on with audio only and says why',
   }
 });
 
-test('two browsers with video: VP8 both ways, frames decoded grow on both sides, audio still arrives', { skip }, async () => {
+test('two browsers with video: VP8 both ways, frames decoded grow on both sides, audio still arrives', { skip }, async (t) => {
   const [alice, bob] = await twoPages();
   try {
     await alice.click('#video-toggle');
@@ -155,9 +165,18 @@ test('two browsers with video: VP8 both ways, frames decoded grow on both sides,
     assert.equal(await bob.isVisible('#answer-video'), true, '"Answer with video" offered');
     assert.equal(await bob.evaluate(() => window.__e2e.cams), 0, 'bob\'s camera not asked before answering');
     await e2e.shot(bob, 'softphone-video-incoming');
+    const t0 = Date.now();
     await bob.click('#answer-video');
+    const first = Promise.all([firstFrame(alice, t0, 'alice'), firstFrame(bob, t0, 'bob')]);
     await waitState(alice, 'in-call');
     await waitState(bob, 'in-call');
+    const [fa, fb] = await first;
+    const ring = await alice.evaluate(() => {
+      const e = window.__e2e;
+      const r = e.states.find((x) => x.s === 'ringing');
+      return r ? Math.round(r.at - e.clickAt) : null;
+    });
+    t.diagnostic(`alice click -> ringing ${ring} ms; bob's answer -> first VP8 frame decoded: alice ${fa} ms, bob ${fb} ms`);
     assert.equal(await bob.evaluate(() => window.__e2e.cams), 1, 'bob asked for the camera on answering');
     for (const [p, who] of [[alice, 'alice'], [bob, 'bob']]) {
       const m = await framesGrow(p, who);
