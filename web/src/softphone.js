@@ -168,6 +168,7 @@ async function dial(ev) {
   st.who = target;
   setText($('xfer-status'), '');	// a transfer's outcome stays until the next call
   setCall('calling', `Calling ${target}…`);
+  $('video-toggle').disabled = true;
   show($('call-controls'));
   $('call-btn').disabled = true;
   try {
@@ -226,6 +227,7 @@ function ringing() {
   setText($('caller'), st.who);
   setText($('incoming-kind'), st.videoOffered ? 'Incoming video call from' : 'Incoming call from');
   show($('answer-video'), st.videoOffered);
+  setVideoToggle();
   setText($('answer'), st.videoOffered ? 'Answer without video' : 'Answer');
   setCall('incoming', '');	// the alert above says who calls
   show($('incoming'));
@@ -452,7 +454,8 @@ function setVideoToggle() {
   const on = inCall ? Boolean(localVideoTrack()) : st.video;
   $('video-toggle').setAttribute('aria-pressed', String(on));
   setText($('video-toggle'), on ? 'Video on' : 'Video off');
-  $('video-toggle').disabled = st.switching;
+  // While a call is being set up there is nothing to change yet.
+  $('video-toggle').disabled = st.switching || Boolean(st.session && !inCall);
 }
 
 // Before a call: video wanted or not. During one: the camera is added to
