@@ -44,6 +44,11 @@ static const struct metric_def mediad_metrics[MM__COUNT] = {
 	[MM_RTCP_IN] = { "media_rtcp_in_total", "RTCP compounds received (after SRTCP)" },
 	[MM_RTCP_OUT] = { "media_rtcp_out_total", "RTCP compounds sent (relayed or ours)" },
 	[MM_RTCP_DROP] = { "media_rtcp_dropped_total", "RTCP compounds malformed or with nowhere to go" },
+	[MM_VIDEO_PKT_IN] = { "media_video_packets_in_total", "video RTP packets received (either leg)" },
+	[MM_VIDEO_PKT_OUT] = { "media_video_packets_out_total", "video RTP packets relayed out (either leg)" },
+	[MM_VIDEO_BYTES_IN] = { "media_video_bytes_in_total", "video RTP payload bytes received" },
+	[MM_VIDEO_BYTES_OUT] = { "media_video_bytes_out_total", "video RTP payload bytes relayed out" },
+	[MM_DROP_DEMUX] = { "media_drop_demux_total", "RTP with a payload type or SSRC not negotiated for its stream or port" },
 };
 
 static struct mediad md;

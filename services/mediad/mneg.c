@@ -5,8 +5,8 @@
  * G.711 laws it lacks (transcoded); the browser is answered once the SIP
  * side has chosen.  SIP offers: the browser is offered the SIP side's codec
  * first (relay) and Opus (transcode); the SIP side is answered once the
- * browser has chosen.  Audio only so far: other m= lines are rejected
- * (port 0), as RFC 3264 6 allows.
+ * browser has chosen.  Video (VP8 relay, bundled toward the browser) is
+ * mvideo.c's; other m= lines are rejected (port 0), as RFC 3264 6 allows.
  *
  * Re-offers (mneg_update): a change the other side must see (a direction,
  * i.e. hold and resume, or dropping the codec in use) becomes an offer for
@@ -444,6 +444,7 @@ static char *mneg_sip_offer(struct msess *s, const int *pts,
 
 	s->sip.ldir = d;
 	mneg_sip_media(g, s, pts, names, n);
+	mvideo_sip_media(g, s, true);
 	return mneg_finish(s, &s->sip, g);
 }
 
@@ -454,9 +455,10 @@ static char *mneg_web_offer(struct msess *s, const int *pts,
 	GString *g = g_string_new(NULL);
 
 	s->web.ldir = d;
-	g_string_append_printf(g, "a=ice-lite\r\na=group:BUNDLE %s\r\n",
-			       s->web.mid);
+	g_string_append(g, "a=ice-lite\r\n");
+	mvideo_bundle(g, s, true);
 	mneg_web_media(g, s, pts, names, n, true);
+	mvideo_web_media(g, s, true);
 	return mneg_finish(s, &s->web, g);
 }
 
@@ -486,6 +488,7 @@ static char *mneg_from_web(struct msess *s, const struct sdp_session *sd,
 	s->sip.codec.te_pt = te >= 0 ? PT_TE_SIP : -1;
 	n = mneg_sip_list(s, pts, names);
 	s->sip.dir = SDP_DIR_UNSET;
+	mvideo_web_read(s, sd);
 	return mneg_sip_offer(s, pts, names, n, m->dir);
 }
 
@@ -520,6 +523,7 @@ static char *mneg_from_sip(struct msess *s, const struct sdp_session *sd,
 	n = mneg_web_list(s, pts, names);
 	snprintf(s->web.mid, sizeof(s->web.mid), "0");
 	s->web.dir = SDP_DIR_UNSET;
+	mvideo_sip_read(s, sd, false);
 	return mneg_web_offer(s, pts, names, n, m->dir);
 }
 
@@ -617,19 +621,24 @@ static int mneg_apply(struct msess *s, char *why, size_t whylen)
 static char *mneg_web_answer(struct msess *s, char *why, size_t whylen)
 {
 	struct sdp_session *sd = NULL;
-	size_t ai = SIZE_MAX;
+	size_t ai = SIZE_MAX, vi = SIZE_MAX;
 	GString *g;
 
 	if (mneg_parse(s->web_tmpl, &sd, why, whylen))
 		return NULL;
 	mneg_audio(sd, &ai);
+	for (size_t i = 0; i < sd->nmedia && vi == SIZE_MAX; i++)
+		if (sd->media[i].kind == SDP_MEDIA_VIDEO)
+			vi = i;
 	g = g_string_new(NULL);
-	g_string_append_printf(g, "a=ice-lite\r\na=group:BUNDLE %s\r\n",
-			       s->web.mid);
+	g_string_append(g, "a=ice-lite\r\n");
+	mvideo_bundle(g, s, false);
 	for (size_t i = 0; i < sd->nmedia; i++) {
 		if (i == ai) {
 			const char *name = s->web.codec.name;
 			mneg_web_media(g, s, &s->web.codec.pt, &name, 1, false);
+		} else if (i == vi && s->vid.on) {
+			mvideo_web_media(g, s, false);
 		} else {
 			mneg_reject(g, &sd->media[i], s->md->cfg.media_ip);
 		}
@@ -645,6 +654,7 @@ static char *mneg_sip_answer(struct msess *s)
 	GString *g = g_string_new(NULL);
 
 	mneg_sip_media(g, s, &s->sip.codec.pt, &name, 1);
+	mvideo_sip_media(g, s, false);
 	return mneg_finish(s, &s->sip, g);
 }
 
@@ -683,7 +693,10 @@ static int mneg_sip_answered(struct msess *s, const struct sdp_session *sd,
 	 * (what the browser offered is in the template, web_offer's te). */
 	if (te < 0)
 		s->web.codec.te_pt = -1;
-	return mneg_apply(s, why, whylen);
+	if (mneg_apply(s, why, whylen))
+		return EBUSY;
+	mvideo_sip_read(s, sd, s->answered);
+	return mvideo_apply(s, MLEG_WEB, why, whylen);
 }
 
 /* Browser answer to our offer: pick the SIP codec (from its offer). */
@@ -721,7 +734,10 @@ static int mneg_web_answered(struct msess *s, const struct sdp_session *sd,
 		return EPROTO;
 	}
 	mneg_codec_set(&s->sip.codec, sc);
-	return mneg_apply(s, why, whylen);
+	if (mneg_apply(s, why, whylen))
+		return EBUSY;
+	mvideo_web_read(s, sd);
+	return mvideo_apply(s, MLEG_SIP, why, whylen);
 }
 
 /* The first exchange: the answer for the side that offered. */
@@ -795,8 +811,8 @@ static bool mneg_keeps_codec(const struct mleg *l, const struct sdp_codec *c,
 
 /* A re-offer from the browser. */
 static char *mneg_update_web(struct msess *s, const struct sdp_media *m,
-			     const char *text, bool *forward, char *why,
-			     size_t whylen)
+			     const char *text, bool vchg, bool *forward,
+			     char *why, size_t whylen)
 {
 	struct sdp_codec got[8];
 	int te, pts[4];
@@ -818,7 +834,7 @@ static char *mneg_update_web(struct msess *s, const struct sdp_media *m,
 	 * picks from them. */
 	memcpy(s->web_offer, got, n * sizeof(got[0]));
 	s->nweb_offer = n;
-	if (m->dir == s->web.dir && !s->upd.codecs) {
+	if (m->dir == s->web.dir && !s->upd.codecs && !vchg) {
 		*forward = false;
 		return mneg_web_answer(s, why, whylen);
 	}
@@ -838,7 +854,8 @@ static char *mneg_update_web(struct msess *s, const struct sdp_media *m,
 
 /* A re-offer from the SIP side. */
 static char *mneg_update_sip(struct msess *s, const struct sdp_media *m,
-			     bool *forward, char *why, size_t whylen)
+			     bool vchg, bool *forward, char *why,
+			     size_t whylen)
 {
 	struct sdp_codec got[8];
 	int te, pts[3];
@@ -862,7 +879,7 @@ static char *mneg_update_sip(struct msess *s, const struct sdp_media *m,
 		.codecs = !mneg_keeps_codec(&s->sip, got, n) };
 	memcpy(s->sip_offer, got, n * sizeof(got[0]));
 	s->nsip_offer = n;
-	if (m->dir == s->sip.dir && !s->upd.codecs) {
+	if (m->dir == s->sip.dir && !s->upd.codecs && !vchg) {
 		*forward = false;
 		return mneg_sip_answer(s);
 	}
@@ -885,6 +902,7 @@ char *mneg_update(struct msess *s, enum mleg_kind side, const char *sdp,
 	struct sdp_session *sd = NULL;
 	const struct sdp_media *m;
 	char *out = NULL;
+	bool vchg;
 
 	if (!s->answered) {
 		snprintf(why, whylen, "the first offer/answer is not complete");
@@ -900,10 +918,17 @@ char *mneg_update(struct msess *s, enum mleg_kind side, const char *sdp,
 	if (!m)
 		snprintf(why, whylen, "no audio in the re-offer (putting audio "
 			 "on port 0 is not supported: delete the session)");
-	else if (side == MLEG_WEB)
-		out = mneg_update_web(s, m, sdp, forward, why, whylen);
-	else
-		out = mneg_update_sip(s, m, forward, why, whylen);
+	else if (side == MLEG_WEB) {
+		/* video added, removed or its direction changed: the other
+		 * side must hear of it (mvideo.c) */
+		vchg = mvideo_changed(s, MLEG_WEB, sd);
+		mvideo_web_read(s, sd);
+		out = mneg_update_web(s, m, sdp, vchg, forward, why, whylen);
+	} else {
+		vchg = mvideo_changed(s, MLEG_SIP, sd);
+		mvideo_sip_read(s, sd, true);
+		out = mneg_update_sip(s, m, vchg, forward, why, whylen);
+	}
 	sdp_session_release(sd);
 	return out;
 }

@@ -21,8 +21,8 @@ enum { MPATH_BATCH = 64 };	/* datagrams per socket per wake-up */
 
 #define MD_INC(s, i) metrics_inc(&(s)->md->svc.metrics, (i))
 
-static bool mpath_same(const struct sockaddr_storage *a, socklen_t al,
-		       const struct sockaddr_storage *b, socklen_t bl)
+bool mpath_same(const struct sockaddr_storage *a, socklen_t al,
+		const struct sockaddr_storage *b, socklen_t bl)
 {
 	if (al != bl || a->ss_family != b->ss_family)
 		return false;
@@ -310,8 +310,17 @@ static void mpath_forward(struct msess *s, struct mleg *in, uint8_t *p,
 			mpath_sip_to_opus(s, p + h.hdr_len, h.payload_len);
 		return;
 	}
-	if (s->transcode || rtp_rewrite_apply(&out->rw, p, len))
-		return;		/* unmapped PT (e.g. CN), or stale */
+	if (s->transcode)
+		return;
+	switch (rtp_rewrite_apply(&out->rw, p, len)) {
+	case 0:
+		break;
+	case -RTP_ERR_PT:	/* not negotiated here (CN, video's ...) */
+		MD_INC(s, MM_DROP_DEMUX);
+		return;
+	default:
+		return;		/* stale */
+	}
 	if (out == &s->web)
 		mpath_to_web(s, p, len, cap);
 	else
@@ -402,8 +411,8 @@ static bool mpath_rtcp_to_sip(struct msess *s, struct mleg *o,
 }
 
 /* A compound out of leg o: SRTCP toward the browser, plain toward SIP. */
-static void mpath_rtcp_send(struct msess *s, struct mleg *o, uint8_t *p,
-			    size_t len, size_t cap)
+void mpath_rtcp_send(struct msess *s, struct mleg *o, uint8_t *p,
+		     size_t len, size_t cap)
 {
 	bool sent;
 
@@ -493,6 +502,8 @@ static void mpath_web_srtp(struct msess *s, uint8_t *p, size_t len,
 		return;
 	}
 	w->last_rx_us = (uint64_t)clock_wall_us();
+	if (mvpath_web_in(s, p, len, cap, rtcp))
+		return;		/* BUNDLE: the video m= section's */
 	if (rtcp)
 		mpath_rtcp_in(s, w, p, len, cap);
 	else
@@ -604,7 +615,9 @@ void mpath_readable(struct msock *k, uint8_t *buf, size_t cap)
 		if (n <= 0)
 			return;
 		metrics_inc(&k->s->md->svc.metrics, MM_PKT_IN);
-		if (k->leg->kind == MLEG_WEB)
+		if (k->leg == &k->s->vsip)
+			mvpath_sip_in(k, buf, (size_t)n, cap, &from, fl);
+		else if (k->leg->kind == MLEG_WEB)
 			mpath_web_in(k->s, buf, (size_t)n, cap, &from, fl);
 		else
 			mpath_sip_in(k, buf, (size_t)n, cap, &from, fl);

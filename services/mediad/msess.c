@@ -68,6 +68,8 @@ int msess_new(struct mediad *md, struct mworker *w, const char *id,
 	s->created_us = (uint64_t)clock_wall_us();
 	msess_leg_init(s, &s->web, MLEG_WEB);
 	msess_leg_init(s, &s->sip, MLEG_SIP);
+	msess_leg_init(s, &s->vweb, MLEG_WEB);
+	msess_leg_init(s, &s->vsip, MLEG_SIP);
 	if (icelite_init(&s->web.ice, NULL) || msess_ports(s, why, whylen)) {
 		if (!why[0])
 			snprintf(why, whylen, "ICE setup failed");
@@ -92,6 +94,7 @@ void msess_free(struct msess *s)
 		return;
 	msess_leg_free(s, &s->web);
 	msess_leg_free(s, &s->sip);
+	msess_leg_free(s, &s->vsip);	/* video port pair, if opened */
 	if (s->xc) {
 		xcode_free(s->xc);
 		atomic_fetch_sub(&s->md->ntranscode, 1);
@@ -128,6 +131,7 @@ json_t *msess_stats(const struct msess *s)
 	json_object_set_new(m, "transcode", json_boolean(s->transcode));
 	json_object_set_new(m, "web", msess_leg_stats(&s->web));
 	json_object_set_new(m, "sip", msess_leg_stats(&s->sip));
+	json_object_set_new(m, "video", mvideo_stats(s));
 	json_object_set_new(m, "dtls", json_string(s->web.dtls ?
 		dtls_state_name(dtls_conn_state(s->web.dtls)) : "none"));
 	json_object_set_new(m, "srtp", json_boolean(s->web.srtp != NULL));
