@@ -182,7 +182,7 @@ async function dial(ev) {
   }
 }
 
-function onSession({ session, originator }) {
+function onSession({ session, originator, request }) {
   if (st.session || (originator === 'remote' && !st.registeredOnce)) {
     if (originator === 'remote') session.terminate({ status_code: 486, reason_phrase: 'Busy Here' });
     return;
@@ -192,7 +192,7 @@ function onSession({ session, originator }) {
     setText($('xfer-status'), '');
     st.t = { offer: performance.now() };
     st.who = remoteParty(session) || 'unknown caller';
-    st.videoOffered = sdpHasVideo(session.request && session.request.body);
+    st.videoOffered = sdpHasVideo(request && request.body);
   }
   wireSession(session, {
     audio: $('remote-audio'),
