@@ -292,7 +292,12 @@ int mvideo_apply(struct msess *s, enum mleg_kind offerer, char *why,
 	struct mleg *w = &s->vweb, *p = &s->vsip;
 	bool again = w->codec.pt >= 0;
 
-	v->on = v->web_ok && v->sip_ok && p->port;
+	v->on = v->web_ok && v->sip_ok;
+	if (v->on && mvideo_port(s)) {
+		/* audio goes on; our answer refuses video (port 0) */
+		LOG_WARN("sess", "%s: no port pair for video: refused", s->id);
+		v->on = false;
+	}
 	if (!v->on)
 		return 0;
 	w->dir = v->web_dir;
@@ -378,8 +383,9 @@ bool mvideo_rtcp_is_video(const struct msess *s, const uint8_t *p,
 
 static json_t *mvideo_leg_stats(const struct mleg *l)
 {
-	return json_pack("{s:i, s:I, s:I, s:I, s:I, s:s, s:s, s:I}",
-			 "pt", l->codec.pt, "rx", (json_int_t)l->rx,
+	return json_pack("{s:i, s:I, s:I, s:I, s:I, s:I, s:s, s:s, s:I}",
+			 "pt", l->codec.pt, "ssrc", (json_int_t)l->ssrc,
+			 "rx", (json_int_t)l->rx,
 			 "tx", (json_int_t)l->tx,
 			 "rx_bytes", (json_int_t)l->rx_bytes,
 			 "tx_bytes", (json_int_t)l->tx_bytes,

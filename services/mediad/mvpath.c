@@ -70,15 +70,15 @@ static void mvpath_forward(struct msess *s, struct mleg *in, uint8_t *p,
 		MD_INC(s, MM_DROP_BAD);
 		return;
 	}
+	if (!s->vid.on || rtp_pt(p) != in->codec.pt) {
+		MD_INC(s, MM_DROP_DEMUX);
+		return;
+	}
 	in->rx++;
 	in->rx_bytes += h.payload_len;
 	in->last_rx_us = now;
 	MD_INC(s, MM_VIDEO_PKT_IN);
 	MD_ADD(s, MM_VIDEO_BYTES_IN, h.payload_len);
-	if (!s->vid.on || rtp_pt(p) != in->codec.pt) {
-		MD_INC(s, MM_DROP_DEMUX);
-		return;
-	}
 	mrtcp_rx_rtp(&in->rtcp, p, in->codec.clock, now);
 	if (!mleg_may_send(out)) {	/* on hold that way */
 		out->held++;
