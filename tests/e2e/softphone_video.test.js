@@ -6,6 +6,7 @@
 // - video on, but no camera: the call goes on with audio only;
 // - video on and answered with video: VP8 both ways, frames decoded grow on
 //   both sides, the tone still arrives, the page's statistics show VP8;
+// - video on, answered without video: only the caller's video flows;
 // - video turned on and off during an audio call (re-INVITE).
 'use strict';
 const test = require('node:test');
@@ -205,6 +206,36 @@ test('two browsers with video: VP8 both ways, frames decoded grow on both sides,
     for (const p of [alice, bob]) {
       assert.equal(await p.isVisible('#videos'), false, 'the video area goes with the call');
     }
+    assert.deepEqual(alice.errors, []);
+    assert.deepEqual(bob.errors, []);
+  } finally {
+    await alice.closeAll();
+    await bob.closeAll();
+  }
+});
+
+test('a video call answered without video: bob sees alice, sends no camera', { skip }, async () => {
+  const [alice, bob] = await twoPages();
+  try {
+    await alice.click('#video-toggle');
+    await call(alice, bob);
+    assert.equal(await bob.textContent('#answer'), 'Answer without video');
+    await bob.click('#answer');
+    await waitState(alice, 'in-call');
+    await waitState(bob, 'in-call');
+    const m = await framesGrow(bob, 'bob');
+    assert.match(m.video.in.codec, /^video\/VP8$/i);
+    assert.equal(m.video.out, null, 'bob sends no video');
+    assert.match(m.local, /m=video [^\n]*\n(?:(?!m=)[^\n]*\n)*a=recvonly/, 'bob\'s answer: video recvonly');
+    assert.equal(await bob.evaluate(() => window.__e2e.cams), 0, 'bob\'s camera never asked for');
+    await bob.waitForSelector('#remote-video:not([hidden])', { timeout: 10000 });
+    assert.equal(await bob.isVisible('#local-video'), false, 'no preview at bob');
+    assert.equal(await alice.isVisible('#remote-video'), false, 'nothing to show at alice');
+    assert.equal(await alice.getAttribute('#video-toggle', 'aria-pressed'), 'true', 'alice sends her camera');
+    await heard(alice);
+    await heard(bob);
+    await e2e.shot(bob, 'softphone-video-answered-without');
+    await hangUp(alice, bob);
     assert.deepEqual(alice.errors, []);
     assert.deepEqual(bob.errors, []);
   } finally {
