@@ -7,7 +7,7 @@
 // - video on and answered with video: VP8 both ways, frames decoded grow on
 //   both sides, the tone still arrives, the page's statistics show VP8;
 // - video on, answered without video: only the caller's video flows;
-// - video turned on and off during an audio call (re-INVITE).
+// - video turned on, off and on again during an audio call (re-INVITEs).
 'use strict';
 const test = require('node:test');
 const assert = require('node:assert/strict');
@@ -244,7 +244,7 @@ test('a video call answered without video: bob sees alice, sends no camera', { s
   }
 });
 
-test('video turned on and off during an audio call (re-INVITE)', { skip }, async () => {
+test('video turned on, off and on again during an audio call (re-INVITE)', { skip }, async () => {
   const [alice, bob] = await twoPages();
   try {
     await call(alice, bob);
@@ -275,6 +275,14 @@ test('video turned on and off during an audio call (re-INVITE)', { skip }, async
     }, 20000, 'bob\'s decoded frames stop growing');
     assert.equal(await alice.getAttribute('#call', 'data-state'), 'in-call', 'the call goes on');
     await heard(alice);
+    await heard(bob);
+    // On again: the same video section is used again (no third m= line).
+    await alice.click('#video-toggle');
+    await waitFor(async () => (await alice.getAttribute('#video-toggle', 'aria-pressed')) === 'true'
+      && !(await alice.isDisabled('#video-toggle')), 15000, 'alice\'s camera on again');
+    const again = await framesGrow(bob, 'bob (again)');
+    assert.equal((again.local.match(/\nm=/g) || []).length, 2, 'audio and one video section');
+    assert.equal(await alice.evaluate(() => window.__e2e.cams), 2, 'the camera asked for each time it is turned on');
     await heard(bob);
     await hangUp(alice, bob);
     assert.deepEqual(alice.errors, []);
