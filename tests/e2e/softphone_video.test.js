@@ -273,6 +273,7 @@ test('video turned on, off and on again during an audio call (re-INVITE)', { ski
       await new Promise((r) => setTimeout(r, 1500));
       return (await frames()) === n;
     }, 20000, 'bob\'s decoded frames stop growing');
+    await waitFor(async () => !(await bob.isVisible('#remote-video')), 10000, 'bob\'s remote video hidden');
     assert.equal(await alice.getAttribute('#call', 'data-state'), 'in-call', 'the call goes on');
     await heard(alice);
     await heard(bob);
