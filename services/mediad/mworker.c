@@ -60,6 +60,9 @@ static json_t *mworker_sdp_reply(struct msess *s, char *sdp)
 	if (s->web.codec.pt >= 0)
 		json_object_set_new(m, "codec", json_pack("{s:s, s:s}", "web",
 			s->web.codec.name, "sip", s->sip.codec.name));
+	if (s->vid.on && json_object_get(m, "codec"))	/* relayed as is */
+		json_object_set_new(json_object_get(m, "codec"), "video",
+				    json_string("VP8"));
 	g_free(sdp);
 	return m;
 }

@@ -52,6 +52,30 @@ window.v = {
     return pc.localDescription.sdp;
   },
   async accept(name, sdp) { await this.pcs[name].setRemoteDescription({ type: 'answer', sdp }); },
+  // A re-offer with every transceiver set to dir (hold: 'sendonly').
+  async reoffer(name, dir) {
+    const pc = this.pcs[name];
+    for (const t of pc.getTransceivers()) t.direction = dir;
+    await pc.setLocalDescription(await pc.createOffer());
+    return pc.localDescription.sdp;
+  },
+  // A re-offer without video: its transceiver stopped (m=video 0).
+  async dropVideo(name) {
+    const pc = this.pcs[name];
+    pc.getTransceivers().find((t) => t.receiver.track.kind === 'video').stop();
+    await pc.setLocalDescription(await pc.createOffer());
+    return pc.localDescription.sdp;
+  },
+  async audioIn(name) { const r = await this.rtp(name); return r.ain ? r.ain.packetsReceived : 0; },
+  async reanswer(name, sdp) {
+    const pc = this.pcs[name];
+    await pc.setRemoteDescription({ type: 'offer', sdp });
+    await pc.setLocalDescription(await pc.createAnswer());
+    return pc.localDescription.sdp;
+  },
+  async frames(name) {
+    const r = await this.rtp(name); return r.vin ? r.vin.framesDecoded : 0;
+  },
   state(name) { return this.pcs[name].connectionState; },
   // inbound/outbound RTP per kind, with the codec's mime type
   async rtp(name) {
@@ -236,3 +260,103 @@ test('video PT on the SIP audio port, audio PT on the video port: dropped and co
     au.close(); vi.close();
   }
 });
+
+// The chain of the first test, set up again: A offers, B answers.
+async function chain(page) {
+  await page.goto(chrome.url);
+  await page.evaluate(PAGE);
+  const s1 = await req({ kind: 'media_create', side: 'web',
+    sdp: await page.evaluate(() => window.v.offer('a')) });
+  const s2 = await req({ kind: 'media_create', side: 'sip', sdp: s1.sdp });
+  const ansB = await page.evaluate((sdp) => window.v.answer('b', sdp), s2.sdp);
+  const a2 = await req({ kind: 'media_answer', session: s2.session, sdp: ansB });
+  const a1 = await req({ kind: 'media_answer', session: s1.session, sdp: a2.sdp });
+  assert.equal(a1.kind, 'media_sdp', a1.reason);
+  await page.evaluate((sdp) => window.v.accept('a', sdp), a1.sdp);
+  return { s1: s1.session, s2: s2.session };
+}
+
+// A's re-offer through both sessions and B, as the b2bua would carry it.
+async function reinvite(page, ids, dir) {
+  const off = await page.evaluate((d) => (d ? window.v.reoffer('a', d) : window.v.dropVideo('a')),
+    dir);
+  const u1 = await req({ kind: 'media_update', session: ids.s1, side: 'web', sdp: off });
+  assert.equal(u1.kind, 'media_sdp', u1.reason);
+  assert.equal(u1.forward, true);
+  const u2 = await req({ kind: 'media_update', session: ids.s2, side: 'sip', sdp: u1.sdp });
+  assert.equal(u2.kind, 'media_sdp', u2.reason);
+  assert.equal(u2.forward, true);
+  const ansB = await page.evaluate((sdp) => window.v.reanswer('b', sdp), u2.sdp);
+  const r2 = await req({ kind: 'media_answer', session: ids.s2, sdp: ansB });
+  assert.equal(r2.kind, 'media_sdp', r2.reason);
+  const r1 = await req({ kind: 'media_answer', session: ids.s1, sdp: r2.sdp });
+  assert.equal(r1.kind, 'media_sdp', r1.reason);
+  await page.evaluate((sdp) => window.v.accept('a', sdp), r1.sdp);
+  return { sip: u1.sdp, web: u2.sdp, answer: r1.sdp };
+}
+
+// Frames decoded by name stop growing (two reads a second apart agree).
+async function stalled(page, name) {
+  return waitFor(async () => {
+    const f0 = await page.evaluate((n) => window.v.frames(n), name);
+    await sleep(1000);
+    return f0 === await page.evaluate((n) => window.v.frames(n), name);
+  }, 20000, `${name}'s video to stop`);
+}
+
+async function grows(page, name, by) {
+  const f0 = await page.evaluate((n) => window.v.frames(n), name);
+  return waitFor(async () => (await page.evaluate((n) => window.v.frames(n), name)) - f0 > by,
+    20000, `${name}'s video to grow by ${by}`);
+}
+
+test('hold and resume with video through both sessions (re-INVITE)', { skip }, async () => {
+  const page = await chrome.browser.newPage();
+  const ids = await chain(page);
+  await grows(page, 'a', 20);
+  await grows(page, 'b', 20);
+  // A holds (sendonly): B's video to A stops, A's to B goes on
+  const h = await reinvite(page, ids, 'sendonly');
+  assert.match(h.sip, /m=video [1-9]\d* RTP\/AVP \d+\r\n(?:.*\r\n)*?a=sendonly\r\n/);
+  assert.match(h.web, /a=mid:1\r\na=sendonly\r\n/);
+  assert.match(h.answer, /a=mid:1\r\na=recvonly\r\n/);
+  await stalled(page, 'a');
+  await grows(page, 'b', 20);
+  const st = await req({ kind: 'media_stats', session: ids.s1 });
+  assert.equal(st.video.on, true);
+  assert.equal(st.video.web.local_dir, 'recvonly');
+  // resume: both ways again, on the same streams
+  const r = await reinvite(page, ids, 'sendrecv');
+  assert.match(r.answer, /a=mid:1\r\na=sendrecv\r\n/);
+  await grows(page, 'a', 20);
+  await grows(page, 'b', 20);
+  const st2 = await req({ kind: 'media_stats', session: ids.s1 });
+  assert.ok(st2.video.web.tx > st.video.web.tx, 'video toward A again');
+  await req({ kind: 'media_delete', session: ids.s1 });
+  await req({ kind: 'media_delete', session: ids.s2 });
+  await page.close();
+});
+
+test('A drops video in a re-offer: refused through both sessions, audio goes on', { skip },
+  async () => {
+    const page = await chrome.browser.newPage();
+    const ids = await chain(page);
+    await grows(page, 'b', 20);
+    const r = await reinvite(page, ids, null);
+    assert.match(r.sip, /m=video 0 RTP\/AVP \d+\r\n/);
+    assert.match(r.web, /m=video 0 UDP\/TLS\/RTP\/SAVPF \d+\r\n/);
+    assert.match(r.answer, /m=video 0 /);
+    assert.match(r.answer, /a=group:BUNDLE 0\r\n/);
+    await stalled(page, 'b');
+    const st = await req({ kind: 'media_stats', session: ids.s1 });
+    assert.equal(st.video.on, false);
+    // audio still flows both ways
+    for (const n of ['a', 'b']) {
+      const a0 = await page.evaluate((x) => window.v.audioIn(x), n);
+      await waitFor(async () => (await page.evaluate((x) => window.v.audioIn(x), n)) > a0 + 50,
+        15000, `${n}'s audio after the video is gone`);
+    }
+    await req({ kind: 'media_delete', session: ids.s1 });
+    await req({ kind: 'media_delete', session: ids.s2 });
+    await page.close();
+  });
