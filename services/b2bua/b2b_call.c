@@ -183,6 +183,20 @@ int call_media(struct call *c, const char *kind, const char *side,
 	return e;
 }
 
+/* Video relayed (mediad's codec.video): the CDR's codecs name it too,
+ * "opus+VP8". */
+static void call_codec_video(struct call *c, const json_t *v)
+{
+	char *cw = c->codec_web, *cs = c->codec_sip;
+
+	if (!json_is_string(v) || !cw[0])
+		return;
+	snprintf(cw + strlen(cw), sizeof(c->codec_web) - strlen(cw), "+%s",
+		 json_string_value(v));
+	snprintf(cs + strlen(cs), sizeof(c->codec_sip) - strlen(cs), "+%s",
+		 json_string_value(v));
+}
+
 /* The registrar's bindings of user@host (a reference is held until cb). */
 static int call_lookup(struct call *c, const char *aor, busreq_h *cb)
 {
@@ -218,6 +232,7 @@ const char *call_media_sdp(struct call *c, json_t *r, int e)
 				 json_string_value(json_object_get(cod, "web")));
 			snprintf(c->codec_sip, sizeof(c->codec_sip), "%s",
 				 json_string_value(json_object_get(cod, "sip")));
+			call_codec_video(c, json_object_get(cod, "video"));
 			c->cdr.codec_web = c->codec_web;
 			c->cdr.codec_sip = c->codec_sip;
 		}

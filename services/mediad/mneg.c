@@ -653,8 +653,11 @@ static char *mneg_sip_answer(struct msess *s)
 	const char *name = s->sip.codec.name;
 	GString *g = g_string_new(NULL);
 
+	if (s->vid.sip_vfirst)
+		mvideo_sip_media(g, s, false);
 	mneg_sip_media(g, s, &s->sip.codec.pt, &name, 1);
-	mvideo_sip_media(g, s, false);
+	if (!s->vid.sip_vfirst)
+		mvideo_sip_media(g, s, false);
 	return mneg_finish(s, &s->sip, g);
 }
 

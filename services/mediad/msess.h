@@ -95,6 +95,7 @@ enum { MVIDEO_SSRCS = 8, MVIDEO_FB = 4 };
  * counters as the audio legs do; vweb has no socket of its own. */
 struct mvideo {
 	bool web_has, sip_has;		/* that side's last SDP had m=video */
+	bool sip_vfirst;		/* ... before its m=audio */
 	bool web_ok, sip_ok;		/* ... with VP8 on a port */
 	bool on;			/* both: VP8 flows */
 	enum sdp_dir web_dir, sip_dir;	/* as offered / answered */
@@ -216,6 +217,10 @@ bool mvpath_web_in(struct msess *s, uint8_t *p, size_t len, size_t cap,
 		   bool rtcp);
 void mvpath_sip_in(struct msock *k, uint8_t *p, size_t n, size_t cap,
 		   const struct sockaddr_storage *from, socklen_t fl);
+/* NACKs about media (our SSRC toward their sender) name our sequence
+ * numbers: move each lost packet id back by seq_off, in place. */
+void mvpath_nack_back(uint8_t *buf, size_t len, uint32_t media,
+		      uint16_t seq_off);
 /* mpath.c pieces mvpath.c shares */
 bool mpath_same(const struct sockaddr_storage *a, socklen_t al,
 		const struct sockaddr_storage *b, socklen_t bl);

@@ -79,12 +79,13 @@ void mvideo_web_read(struct msess *s, const struct sdp_session *sd)
 		     &v->a_declared);
 	mvideo_ssrcs(m, v->vssrc, &v->nv, &v->v_declared);
 	if (m)
-		snprintf(v->mid, sizeof(v->mid), "%s", m->mid[0] ? m->mid : "1");
+		snprintf(v->mid, sizeof(v->mid), "%s",
+			 m->mid[0] ? m->mid : "1");
 	if (!v->web_ok)
 		return;
 	v->web_pt = c->pt;
 	v->web_dir = m->dir;
-	mvideo_fb_take(v, c);	/* an answer's are a subset of the offer's */
+	mvideo_fb_take(v, c);	/* an answer's: a subset of the offer's */
 }
 
 /* The SIP side's address for video, as mneg does for audio: a source
@@ -114,14 +115,17 @@ void mvideo_sip_read(struct msess *s, const struct sdp_session *sd,
 {
 	struct mvideo *v = &s->vid;
 	const struct sdp_media *m = mvideo_find(sd, SDP_MEDIA_VIDEO);
+	const struct sdp_media *a = mvideo_find(sd, SDP_MEDIA_AUDIO);
 	const struct sdp_codec *c = mvideo_vp8(m);
 
 	v->sip_has = m != NULL;
+	/* our answer keeps its m= order (RFC 3264 6) */
+	v->sip_vfirst = m && a && m < a;
 	v->sip_ok = c && (m->proto == SDP_PROTO_RTP_AVP ||
 			  m->proto == SDP_PROTO_RTP_AVPF) &&
 		    !mvideo_sip_peer(&s->vsip, m, again);
 	if (!v->sip_ok) {
-		if (m && m->ncodecs && !v->on)	/* for the port 0 answer */
+		if (m && m->ncodecs && !v->on)	/* for an m=video 0 */
 			v->sip_pt = m->codecs[0].pt;
 		return;
 	}
@@ -354,7 +358,7 @@ enum mvideo_demux mvideo_demux_rtp(struct msess *s, uint8_t pt,
 	if (mvideo_in(own, *n, ssrc))
 		return vid ? MVIDEO_VIDEO : MVIDEO_AUDIO;
 	if (vid ? v->v_declared : v->a_declared)
-		return MVIDEO_DROP;	/* a source the browser never named */
+		return MVIDEO_DROP;	/* a source never declared */
 	if (*n < MVIDEO_SSRCS)		/* learnt: none was declared */
 		own[(*n)++] = ssrc;
 	return vid ? MVIDEO_VIDEO : MVIDEO_AUDIO;

@@ -95,8 +95,8 @@ static void mvpath_forward(struct msess *s, struct mleg *in, uint8_t *p,
 
 /* NACKs from in's peer name sequence numbers of our stream toward it:
  * move them back to the numbers the sender on the other side used. */
-static void mvpath_nack_back(uint8_t *buf, size_t len, uint32_t media,
-			     uint16_t seq_off)
+void mvpath_nack_back(uint8_t *buf, size_t len, uint32_t media,
+		      uint16_t seq_off)
 {
 	struct rtp_rtcp_pkt k;
 	size_t off = 0;

@@ -11,12 +11,17 @@ const test = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
-const { Suite, wsClient, waitFor, sleep, freePort } = require('../lib/harness');
+const { Suite, wsClient, waitFor, freePort, sc } = require('../lib/harness');
 const { register } = require('../lib/digest');
-const { DOMAIN, invite, inDialog, until, reply } = require('../lib/websip');
+const { DOMAIN, invite, inDialog, until: untilRaw, reply } = require('../lib/websip');
+
+// until, naming the message it waited for when it times out
+const until = (ws, re, ms) => untilRaw(ws, re, ms).catch((e) => {
+  throw new Error(`${re}: ${e.message}`);
+});
 
 const suite = new Suite('b2bua_video');
-let gw; let b2b; let media;
+let gw; let b2b; let media; const cdrs = [];
 
 const FP = Array.from({ length: 32 }, (_, i) => (i * 5 + 17).toString(16).toUpperCase().padStart(2, '0')).join(':');
 const section = (m, mid, setup, lines) => `${m}\r\nc=IN IP4 0.0.0.0\r\na=ice-ufrag:abcd\r\n`
@@ -47,7 +52,10 @@ test.before(async () => {
   gw = await suite.wsgw();
   await waitFor(() => suite.health('b2bua', b2b.id), 5000, 'b2bua');
   await waitFor(() => suite.health('mediad', media.id), 5000, 'mediad');
-  await sleep(500); // heartbeats reach the b2bua
+  const sub = suite.nc.subscribe('rtcgate.cdr');
+  (async () => { for await (const m of sub) cdrs.push(JSON.parse(sc.decode(m.data))); })();
+  // the b2bua has heard the node's heartbeat (else it answers 503)
+  await waitFor(() => /media node \S+ joined/.test(suite.log(b2b)), 20000, 'media node joined');
 });
 
 test.after(() => suite.close());
@@ -63,7 +71,11 @@ test('browser to browser through the SIP side: video offered to the callee, its 
   const bob = await registered('bob');
   const inv = invite('alice', 'bob', { sdp: avSdp('actpass') });
   alice.send(inv.msg);
-  const binv = await until(bob, /^INVITE /, 20000);
+  const binv = await until(bob, /^INVITE /, 20000).catch((e) => {
+    const seen = alice.frames.map((f) => f.split('\r\n')[0]).join(' | ');
+    console.error(suite.log(b2b).split('\n').slice(-30).join('\n'));
+    throw new Error(`${e.message}; alice got: ${seen}`);
+  });
   assert.match(binv, /a=group:BUNDLE 0 1\r\n/, 'bob is offered audio and video bundled');
   const vm = /m=video (\d+) UDP\/TLS\/RTP\/SAVPF (\d+)\r\n/.exec(binv);
   assert.ok(vm && Number(vm[1]) > 0, 'a live video section for bob');
@@ -85,5 +97,9 @@ test('browser to browser through the SIP side: video offered to the callee, its 
   bob.send(reply(bye, 200, 'OK'));
   await waitFor(async () => (await suite.health('mediad', media.id)).counters.media_sessions === 0, 15000,
     'no media sessions left');
+  // the CDR names the video codec with the audio one
+  const cdr = await waitFor(() => cdrs.find((x) => /VP8/.test(x.codec_web || '')), 10000, 'a CDR');
+  assert.equal(cdr.codec_web, 'opus+VP8');
+  assert.equal(cdr.codec_sip, 'opus+VP8');
   alice.close(); bob.close();
 });

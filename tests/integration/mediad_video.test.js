@@ -174,6 +174,10 @@ test('browser A <-> mediad <-> SIP legs <-> mediad <-> browser B: VP8 and audio 
     assert.ok(h.counters.media_video_packets_in_total > 60);
     assert.ok(h.counters.media_video_bytes_out_total > 20000);
     assert.equal(h.counters.media_srtp_auth_fail_total, 0);
+    // the BUNDLE demux took every packet of a real browser for its stream
+    assert.equal(h.counters.media_drop_demux_total, 0);
+    assert.equal(h.counters.media_rtcp_dropped_total, 0);
+    assert.ok(h.counters.media_rtcp_out_total > 0);
 
     // RTCP PLI on session 1's SIP video RTCP port reaches A's sender
     const before = (await page.evaluate(() => window.v.rtp('a'))).vout.pliCount;

@@ -348,6 +348,36 @@ static void test_sip_offer_no_vp8(void **st)
 	sess_free(s);
 }
 
+/* A SIP offer with video first is answered in its own m= order. */
+static void test_sip_offer_video_first(void **st)
+{
+	struct msess *s = sess_new();
+	char why[160] = "", *web, *ans, *sip;
+
+	web = mneg_create(s, MSESS_FROM_SIP,
+			  L("v=0") L("o=pbx 7 7 IN IP4 127.0.0.1") L("s=-")
+			  L("c=IN IP4 127.0.0.1") L("t=0 0")
+			  L("m=video 30002 RTP/AVP 100")
+			  L("a=rtpmap:100 VP8/90000")
+			  L("m=audio 30000 RTP/AVP 0") L("a=rtpmap:0 PCMU/8000"),
+			  why, sizeof(why));
+	assert_non_null(web);
+	ans = web_answer(L("m=video 9 UDP/TLS/RTP/SAVPF 100")
+			 L("c=IN IP4 0.0.0.0") ICE L("a=setup:active")
+			 L("a=mid:1") L("a=sendrecv") L("a=rtcp-mux")
+			 L("a=rtpmap:100 VP8/90000"));
+	sip = mneg_answer(s, ans, why, sizeof(why));
+	assert_non_null(sip);
+	assert_true(s->vid.on);
+	assert_non_null(strstr(sip, "m=audio"));
+	assert_true(strstr(sip, "m=video 20004 RTP/AVP 100") <
+		    strstr(sip, "m=audio 20002 RTP/AVP 0"));
+	g_free(ans);
+	g_free(sip);
+	g_free(web);
+	sess_free(s);
+}
+
 static void test_demux(void **st)
 {
 	char *ans;
@@ -524,6 +554,38 @@ static void test_sip_adds_video(void **st)
 	sess_free(s);
 }
 
+/* A NACK's lost packet ids are moved back to the sender's numbers; one
+ * about another source, and the packet's other fields, are untouched. */
+static void test_nack_back(void **st)
+{
+	uint8_t b[36] = { 0x81, 205, 0, 3 }, *n2 = b + 16;
+
+	rtp_wr32(b + 4, 0xAAAA);	/* sender */
+	rtp_wr32(b + 8, 1003);		/* media: our SSRC toward the NACKer */
+	rtp_wr16(b + 12, 105);		/* pid */
+	rtp_wr16(b + 14, 0x0003);	/* blp */
+	n2[0] = 0x81;
+	n2[1] = 205;
+	rtp_wr16(n2 + 2, 4);
+	rtp_wr32(n2 + 4, 0xAAAA);
+	rtp_wr32(n2 + 8, 77);		/* someone else's */
+	rtp_wr16(n2 + 12, 500);
+	rtp_wr16(n2 + 16, 600);
+	assert_int_equal(rtp_rtcp_validate(b, 36), 2);
+	mvpath_nack_back(b, 36, 1003, 100);
+	assert_int_equal(rtp_rd16(b + 12), 5);
+	assert_int_equal(rtp_rd16(b + 14), 0x0003);
+	assert_int_equal(rtp_rd32(b + 8), 1003);
+	assert_int_equal(rtp_rd16(n2 + 12), 500);
+	/* wrapping below zero */
+	mvpath_nack_back(b, 36, 1003, 10);
+	assert_int_equal(rtp_rd16(b + 12), 65531);
+	/* a broken compound is left alone */
+	b[3] = 9;
+	mvpath_nack_back(b, 36, 1003, 1);
+	assert_int_equal(rtp_rd16(b + 12), 65531);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -532,10 +594,12 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_sip_refuses_video),
 		cmocka_unit_test(test_sip_offer_video),
 		cmocka_unit_test(test_sip_offer_no_vp8),
+		cmocka_unit_test(test_sip_offer_video_first),
 		cmocka_unit_test(test_demux),
 		cmocka_unit_test(test_demux_learn),
 		cmocka_unit_test(test_update_video),
 		cmocka_unit_test(test_sip_adds_video),
+		cmocka_unit_test(test_nack_back),
 	};
 
 	if (argc > 1)
