@@ -44,6 +44,8 @@ function buildWeb() {
 // Runs in every page before its own scripts:
 // - getUserMedia gives a 1 kHz tone (an OscillatorNode), counted in __e2e.mics
 //   (with window.__e2eRealMic set first, the browser's own fake device);
+//   asked for video too, it adds the fake camera's track (counted in
+//   __e2e.cams);
 // - with window.__e2eCodecs set first (['opus']), each offer lists only
 //   those audio codecs and telephone-event (setCodecPreferences);
 // - every RTCPeerConnection is kept, and each remote track gets an analyser
@@ -51,11 +53,13 @@ function buildWeb() {
 //   current peak (__e2e.peak);
 // - clicks on a call button and call state changes are time-stamped.
 const INIT = `(() => {
-  const e2e = window.__e2e = { mics: 0, pcs: [], clickAt: null, heardAt: null, peak: null, states: [] };
+  const e2e = window.__e2e = { mics: 0, cams: 0, pcs: [], clickAt: null, heardAt: null, peak: null, states: [] };
   const now = () => performance.now();
   const realGum = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
   navigator.mediaDevices.getUserMedia = async (c) => {
-    if (!c || !c.audio) throw new DOMException('e2e: audio only', 'NotFoundError');
+    if (!c || (!c.audio && !c.video)) throw new DOMException('e2e: audio or video', 'NotFoundError');
+    if (c.video) e2e.cams++;
+    if (!c.audio) return realGum(c);
     e2e.mics++;
     if (window.__e2eRealMic) return realGum(c);
     const ac = new AudioContext();
@@ -66,6 +70,7 @@ const INIT = `(() => {
     const dst = ac.createMediaStreamDestination();
     osc.connect(gain).connect(dst);
     osc.start();
+    if (c.video) for (const t of (await realGum({ video: c.video })).getVideoTracks()) dst.stream.addTrack(t);
     return dst.stream;
   };
   function listen(stream) {
@@ -87,7 +92,7 @@ const INIT = `(() => {
     constructor(...a) {
       super(...a);
       e2e.pcs.push(this);
-      this.addEventListener('track', (ev) => listen(ev.streams[0] || new MediaStream([ev.track])));
+      this.addEventListener('track', (ev) => { if (ev.track.kind === 'audio') listen(ev.streams[0] || new MediaStream([ev.track])); });
     }
     createOffer(...a) {
       const want = window.__e2eCodecs;
