@@ -182,6 +182,8 @@ static void mpath_sip_to_opus(struct msess *s, const uint8_t *pay, size_t n)
 	}
 }
 
+enum { MPATH_MISORDER = 100 };	/* RFC 3550 A.1's MAX_MISORDER */
+
 /* Browser -> SIP, transcoding: one Opus packet in, G.711 out in 20 ms
  * packets; a gap of one packet is rebuilt from the next one's FEC. */
 static void mpath_opus_to_sip(struct msess *s, const uint8_t *rtp,
@@ -198,8 +200,12 @@ static void mpath_opus_to_sip(struct msess *s, const uint8_t *rtp,
 		got = xcode_opus_lost(s->xc, pay, n, 0, law, pcm, sizeof(pcm));
 	if (got < 0)
 		got = 0;
-	if (s->web_seq_ok && (int16_t)(seq - s->web_seq) <= 0)
-		return;		/* late or repeated: already played out */
+	/* Late or repeated: already played out.  A larger step back is a
+	 * new run (another SSRC, a restarted counter): decoded, or every
+	 * packet until its numbers caught up would be thrown away. */
+	if (s->web_seq_ok && (int16_t)(seq - s->web_seq) <= 0 &&
+	    (int16_t)(seq - s->web_seq) > -MPATH_MISORDER)
+		return;
 	s->web_seq = seq;
 	s->web_seq_ok = true;
 	r = xcode_opus_to_g711(s->xc, pay, n, law, pcm + got,
