@@ -37,6 +37,9 @@ static const struct prof {
 	{ SRTPX_AEAD_AES_128_GCM, "AEAD_AES_128_GCM", 16 + 12,
 	  srtp_crypto_policy_set_aes_gcm_128_16_auth,
 	  srtp_crypto_policy_set_aes_gcm_128_16_auth },
+	{ SRTPX_AEAD_AES_256_GCM, "AEAD_AES_256_GCM", 32 + 12,
+	  srtp_crypto_policy_set_aes_gcm_256_16_auth,
+	  srtp_crypto_policy_set_aes_gcm_256_16_auth },
 	{ SRTPX_AES128_CM_SHA1_80, "AES_CM_128_HMAC_SHA1_80", 16 + 14,
 	  srtp_crypto_policy_set_rtp_default,
 	  srtp_crypto_policy_set_rtcp_default },
@@ -157,6 +160,23 @@ void srtpx_free(struct srtpx *sx)
 	if (sx->in)
 		srtp_dealloc(sx->in);
 	free(sx);
+}
+
+int srtpx_rekey_in(struct srtpx *sx, const uint8_t *remote,
+		   size_t master_len)
+{
+	const struct prof *p = sx ? prof_find(sx->profile) : NULL;
+	srtp_t in;
+	int err;
+
+	if (!p || !remote || master_len != p->master_len)
+		return EINVAL;
+	err = session_new(&in, p, remote, ssrc_any_inbound);
+	if (err)
+		return err;
+	srtp_dealloc(sx->in);
+	sx->in = in;
+	return 0;
 }
 
 enum srtpx_profile srtpx_profile(const struct srtpx *sx)
