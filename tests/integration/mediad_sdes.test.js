@@ -110,6 +110,29 @@ test('forged tags and replays on the SIP leg are dropped and counted; the call g
   assert.equal(after.media_srtp_replay_total - before.media_srtp_replay_total, 20);
 });
 
+test('RTCP on the SDES leg is SRTCP both ways: the phone\'s SRs reach the browser, mediad\'s reports '
+  + 'reach the phone and decrypt; a broken RTCP inside valid SRTCP is dropped and counted', { timeout: 90000 }, async (t) => {
+  const before = await counters();
+  const res = await runPeer(['--sip-offers', '--sdes', 'AEAD_AES_128_GCM', '--rtcp', '--duration', '7000']);
+  assert.equal(res.code, 0, res.err.slice(-1500));
+  assertTone(res.r, 'SRTCP');
+  const rt = res.r.rtcp;
+  t.diagnostic(JSON.stringify(rt));
+  assert.ok(rt.sip_sr_sent >= 5, `phone sent ${rt.sip_sr_sent} SRs`);
+  assert.equal(rt.sip_bad_sent, 1);
+  assert.ok(rt.web.sr >= 3, `browser got ${rt.web.sr} of the phone's SRs`);
+  assert.equal(rt.web.bad, 0);
+  // mediad reports to the phone (the browser sends no RTCP): as SRTCP
+  assert.equal(rt.sip.bad, 0, 'RTCP from mediad that did not decrypt or parse');
+  assert.ok(rt.sip.sr >= 1, `phone got ${rt.sip.sr} SRs`);
+  assert.equal(rt.sip.sender_ok, rt.sip.sr + rt.sip.rr);
+  assert.equal(rt.sip.cname, rt.sip.compounds);
+  const after = await counters();
+  assert.ok(after.media_rtcp_in_total - before.media_rtcp_in_total >= rt.sip_sr_sent + 1);
+  assert.ok(after.media_rtcp_dropped_total - before.media_rtcp_dropped_total >= 1, 'the cut SR');
+  assert.equal(after.media_srtp_auth_fail_total, before.media_srtp_auth_fail_total);
+});
+
 test('offers with only unknown suites or bad keys are refused with a reason; RTP/AVP falls back to plain',
   { timeout: 30000 }, async () => {
     const refused0 = await counters();

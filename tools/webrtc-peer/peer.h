@@ -249,7 +249,7 @@ bool psdes_in(struct psess *s, uint8_t *p, size_t *n);
 /* ---- prtcp.c: --rtcp ---- */
 void prtcp_rtp_seen(struct psess *s, bool sip, const uint8_t *p, size_t n);
 void prtcp_web_in(struct psess *s, uint8_t *p, size_t n);
-void prtcp_sip_in(struct psess *s, const uint8_t *p, size_t n);
+void prtcp_sip_in(struct psess *s, uint8_t *p, size_t n);
 void prtcp_tick(struct psess *s, uint64_t now_us);
 json_t *prtcp_report(struct psess **ss, size_t n);
 
