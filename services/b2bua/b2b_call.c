@@ -172,6 +172,8 @@ int call_media(struct call *c, const char *kind, const char *side,
 
 	if (side)
 		json_object_set_new(m, "side", json_string(side));
+	if (c->sip_srtp[0] && !strcmp(kind, "media_create"))
+		json_object_set_new(m, "sip_srtp", json_string(c->sip_srtp));
 	if (c->session[0])
 		json_object_set_new(m, "session", json_string(c->session));
 	json_object_set_new(m, "sdp", json_string(sdp ? sdp : ""));
@@ -509,8 +511,11 @@ static void call_w2s_route(struct call *c, bool registered)
 	    rr.line) {	/* a bad user, or a rule of the dial plan */
 		if (rr.kind == ROUTE_BROWSER)
 			call_w2s_dial_browser(c, rr.user);
-		else if (rr.kind == ROUTE_SIP)
+		else if (rr.kind == ROUTE_SIP) {
+			snprintf(c->sip_srtp, sizeof(c->sip_srtp), "%s",
+				 rr.srtp);
 			call_w2s_dial(c, rr.uri);
+		}
 		else
 			call_w2s_reject(c, rr.code);
 		return;
