@@ -205,9 +205,11 @@ int msdes_answer_in(struct msdes *d, const struct sdp_media *m, char *why,
 	e = msdes_match(d, m, &j, &remote, fault, sizeof(fault));
 	if (e == EPROTO || (e && (msdes_is_savp(m) ||
 				  d->policy == MSDES_MANDATORY))) {
-		snprintf(why, whylen, "the SIP side answered without usable "
-			 "SRTP (%s)%s", fault, d->policy == MSDES_MANDATORY ?
-			 "; RTCGATE_SIP_SRTP=mandatory" : "");
+		/* short, key words first: the b2bua relays it in a
+		 * Reason header of 96 characters */
+		snprintf(why, whylen, "%sSIP answer without usable SRTP (%s)",
+			 d->policy == MSDES_MANDATORY ? "mandatory SRTP: " : "",
+			 fault);
 		return EPROTO;
 	}
 	if (e) {	/* optional: the answer said plain RTP */
