@@ -34,7 +34,7 @@ struct call {
 	char route_uri[ROUTE_URI_MAX];	/* the default route, while the
 					 * target is looked up */
 	int route_code;			/* else: reject with this */
-	char sip_srtp[12];		/* the route's srtp=, for media_create */
+	char sip_srtp[12];		/* the route's srtp=: media_create */
 	/* web leg */
 	struct wsip_dialog *wd;		/* the browser's dialog */
 	struct wsip_txn *itxn;		/* its INVITE, until answered */

@@ -291,8 +291,10 @@ static int mneg_sip_peer(struct mleg *l, const struct sdp_media *m,
 /* What the SIP side may offer: plain RTP, or SDES-SRTP (msdes.c). */
 static bool mneg_sip_proto(const struct sdp_media *m)
 {
-	return m->proto == SDP_PROTO_RTP_AVP || m->proto == SDP_PROTO_RTP_AVPF ||
-	       m->proto == SDP_PROTO_RTP_SAVP || m->proto == SDP_PROTO_RTP_SAVPF;
+	enum sdp_proto p = m->proto;
+
+	return p == SDP_PROTO_RTP_AVP || p == SDP_PROTO_RTP_AVPF ||
+	       p == SDP_PROTO_RTP_SAVP || p == SDP_PROTO_RTP_SAVPF;
 }
 
 /* WebRTC transport details of the browser's m= line. */

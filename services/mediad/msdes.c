@@ -39,7 +39,8 @@ const char *msdes_policy_name(enum msdes_policy p)
 
 static bool msdes_is_savp(const struct sdp_media *m)
 {
-	return m->proto == SDP_PROTO_RTP_SAVP || m->proto == SDP_PROTO_RTP_SAVPF;
+	return m->proto == SDP_PROTO_RTP_SAVP ||
+	       m->proto == SDP_PROTO_RTP_SAVPF;
 }
 
 /* The key of one a=crypto line: srtpx wants "inline:KEY[|...]". */
@@ -266,7 +267,8 @@ int msdes_apply(struct msdes *d, struct srtpx **sxp, char *why,
 		d->applied = false;
 		return 0;
 	}
-	if (*sxp && d->applied && msdes_same(&d->local.key, &d->applied_local)) {
+	if (*sxp && d->applied &&
+	    msdes_same(&d->local.key, &d->applied_local)) {
 		if (msdes_same(&d->remote, &d->applied_remote))
 			return 0;
 		/* only the peer's key changed: ours runs on */

@@ -82,7 +82,8 @@ static void test_pick_first_usable(void **st)
 		"a=crypto:1 F8_128_HMAC_SHA1_80 inline:" KEY30 "\r\n"
 		"a=crypto:2 AES_CM_128_HMAC_SHA1_80 inline:" KEY30
 		" UNENCRYPTED_SRTP\r\n"
-		"a=crypto:3 AES_CM_128_HMAC_SHA1_80 inline:" KEY30 "|2^20|1:4\r\n"
+		"a=crypto:3 AES_CM_128_HMAC_SHA1_80 inline:" KEY30
+		"|2^20|1:4\r\n"
 		"a=crypto:4 AEAD_AES_128_GCM inline:" KEY30 "\r\n"
 		"a=crypto:5 AES_CM_128_HMAC_SHA1_32 inline:" KEY30 "|2^31\r\n"
 		"a=crypto:6 AES_CM_128_HMAC_SHA1_80 inline:" KEY30 "\r\n"),
