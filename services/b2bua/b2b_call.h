@@ -130,6 +130,9 @@ void call_forget_sessions(gint64 now_us);
 int b2b_sip_start(void);
 void b2b_sip_stop(void);
 int b2b_sip_invite(struct call *c, const char *uri, const char *sdp);
+/* A final failure with a Reason header value (RFC 3326), or none. */
+void b2b_sip_refuse(struct call *c, int status, const char *phrase,
+		    const char *reason);
 void b2b_sip_respond(struct call *c, int status, const char *phrase,
 		     const char *sdp);
 void b2b_sip_hangup(struct call *c);

@@ -68,8 +68,9 @@ test('SIP calls a browser with RTP/SAVP and only an unknown crypto suite: 488, n
   const refused0 = (await suite.health('mediad', media.id)).counters.media_sdp_refused_total;
   const uac = suite.spawn('sipp', 'sipp', ['-sf', path.join(ROOT, 'tests/sipp/uac_savp_488.xml'), '-s', 'bob',
     '-i', '127.0.0.1', '-p', String(await freePort()), '-m', '1', '-timeout', '20s', '-timeout_error',
-    '-nostdin', '-mp', String(await freePort()), `127.0.0.1:${b2b.sipPort}`], {});
-  assert.equal((await uac.exited).code, 0, 'sipp got its 488');
+    '-nostdin', '-mp', String(await freePort()), '-trace_msg', '-message_file', path.join(suite.tmp, 'uac488.msg'),
+    `127.0.0.1:${b2b.sipPort}`], {});
+  assert.equal((await uac.exited).code, 0, `sipp got its 488 with a Reason:\n${suite.log(uac).slice(-1500)}`);
   assert.equal((await suite.health('mediad', media.id)).counters.media_sdp_refused_total, refused0 + 1);
   await settled();
   ws.close();
