@@ -601,13 +601,12 @@ static void mpath_sip_in(struct msock *k, uint8_t *p, size_t n, size_t cap,
 {
 	struct msess *s = k->s;
 	struct mleg *l = k->leg;
+	bool rtcp;
 
 	if (k->rtcp) {
 		mpath_sip_rtcp(s, l, p, n, cap, from, fl);
 		return;
 	}
-	bool rtcp;
-
 	if (l->latched && !mpath_same(from, fl, &l->peer, l->peerlen)) {
 		MD_INC(s, MM_DROP_SOURCE);
 		return;
