@@ -68,7 +68,9 @@ int srtpx_new(struct srtpx **sxp, enum srtpx_profile profile,
 void srtpx_free(struct srtpx *sx);
 /* A new key from the peer (an SDES re-offer or answer that changed it):
  * the inbound session starts again with it, ours goes on (our rollover
- * counter and indices must not start over under the same key). */
+ * counter and indices must not start over under the same key).  Until a
+ * packet verifies with the new key, one that fails it is tried with the
+ * previous key too: the peer switches only when it has our answer. */
 int srtpx_rekey_in(struct srtpx *sx, const uint8_t *remote,
 		   size_t master_len);
 enum srtpx_profile srtpx_profile(const struct srtpx *sx);

@@ -330,7 +330,8 @@ static void test_apply_every_suite(void **st)
 }
 
 /* A re-offer with a new key from the peer: inbound re-keyed, ours goes
- * on (the same srtpx, its outbound state kept). */
+ * on (the same srtpx, its outbound state kept); the old key is taken
+ * until the new one is seen. */
 static void test_rekey_in(void **st)
 {
 	struct msdes d;
@@ -356,14 +357,49 @@ static void test_rekey_in(void **st)
 	assert_int_equal(msdes_apply(&d, &sx, why, sizeof(why)), 0);
 	assert_ptr_equal(sx, was);
 	new_peer = peer_of(&d);
-	assert_int_equal(through(old_peer, sx, 100), SRTPX_AUTH_FAIL);
-	assert_int_equal(through(new_peer, sx, 100), SRTPX_OK);
+	/* until the peer has our answer it still sends with its old key:
+	 * taken, until the new key has verified a packet */
+	assert_int_equal(through(old_peer, sx, 100), SRTPX_OK);
+	assert_int_equal(through(new_peer, sx, 101), SRTPX_OK);
+	assert_int_equal(through(old_peer, sx, 102), SRTPX_AUTH_FAIL);
+	assert_int_equal(through(new_peer, sx, 103), SRTPX_OK);
 	/* ours continued: the old peer state still follows our indices */
 	assert_int_equal(through(sx, old_peer, 20), SRTPX_OK);
 	j = msdes_stats(&d);
 	assert_string_equal(json_string_value(json_object_get(j, "suite")),
 			    "AES_CM_128_HMAC_SHA1_80");
 	json_decref(j);
+	srtpx_free(old_peer);
+	srtpx_free(new_peer);
+	srtpx_free(sx);
+}
+
+/* The same with GCM, whose failed decryption writes into the packet:
+ * the retry with the old key must see the packet as it came. */
+static void test_rekey_in_gcm(void **st)
+{
+	struct msdes d;
+	struct srtpx *sx = NULL, *old_peer, *new_peer;
+	char why[160] = "";
+
+	(void)st;
+	memset(&d, 0, sizeof(d));
+	assert_int_equal(msdes_offer_in(&d, media("RTP/SAVP",
+		"a=crypto:1 AEAD_AES_128_GCM inline:" KEY28 "\r\n"),
+		why, sizeof(why)), 0);
+	assert_int_equal(msdes_apply(&d, &sx, why, sizeof(why)), 0);
+	old_peer = peer_of(&d);
+	assert_int_equal(through(old_peer, sx, 1), SRTPX_OK);
+	assert_int_equal(msdes_offer_in(&d, media("RTP/SAVP",
+		"a=crypto:1 AEAD_AES_128_GCM inline:"
+		"QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYg==\r\n"),
+		why, sizeof(why)), 0);
+	assert_int_equal(msdes_apply(&d, &sx, why, sizeof(why)), 0);
+	new_peer = peer_of(&d);
+	for (uint16_t q = 2; q < 6; q++)	/* payload checked by through */
+		assert_int_equal(through(old_peer, sx, q), SRTPX_OK);
+	assert_int_equal(through(new_peer, sx, 6), SRTPX_OK);
+	assert_int_equal(through(old_peer, sx, 7), SRTPX_AUTH_FAIL);
 	srtpx_free(old_peer);
 	srtpx_free(new_peer);
 	srtpx_free(sx);
@@ -513,6 +549,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_answer_in),
 		cmocka_unit_test(test_apply_every_suite),
 		cmocka_unit_test(test_rekey_in),
+		cmocka_unit_test(test_rekey_in_gcm),
 		cmocka_unit_test(test_policy_names),
 		cmocka_unit_test(test_mneg_sip_offers_savp),
 		cmocka_unit_test(test_mneg_we_offer_mandatory),
