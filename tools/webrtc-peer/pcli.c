@@ -46,6 +46,7 @@ static const char usage[] =
 "                      mid-call step (pscript.c): hold (browser sendonly,\n"
 "                      then sendrecv), restart (browser ICE restart) or\n"
 "                      dtmf (an event each way, then media_dtmf on both legs)\n"
+"                      or rekey (with --sdes: the phone re-offers a new key)\n"
 "  --hist              latency histograms in the report ([us, count] pairs),\n"
 "                      to merge the reports of several peer processes\n"
 "  --window-signal     start the window on SIGUSR1 instead of after\n"
@@ -176,7 +177,8 @@ static int pcli_one(int c, const char *a, struct peer_opts *o)
 	case O_SCRIPT:
 		o->script = !strcmp(a, "hold") ? PSCRIPT_HOLD :
 			    !strcmp(a, "restart") ? PSCRIPT_RESTART :
-			    !strcmp(a, "dtmf") ? PSCRIPT_DTMF : PSCRIPT_NONE;
+			    !strcmp(a, "dtmf") ? PSCRIPT_DTMF :
+			    !strcmp(a, "rekey") ? PSCRIPT_REKEY : PSCRIPT_NONE;
 		return o->script == PSCRIPT_NONE ? -1 : 0;
 	case O_ICE:
 		o->ice = !strcmp(a, "nice") ? PEER_ICE_NICE : PEER_ICE_STUN;

@@ -40,7 +40,8 @@ struct OpusDecoder;
 
 enum peer_codec { PEER_PCMU, PEER_PCMA, PEER_OPUS, PEER_CODEC_COUNT };
 enum peer_ice { PEER_ICE_STUN, PEER_ICE_NICE };
-enum pscript { PSCRIPT_NONE, PSCRIPT_HOLD, PSCRIPT_RESTART, PSCRIPT_DTMF };
+enum pscript { PSCRIPT_NONE, PSCRIPT_HOLD, PSCRIPT_RESTART, PSCRIPT_DTMF,
+	       PSCRIPT_REKEY };
 
 enum {
 	PEER_FRAME = 160,	/* samples per 20 ms at 8 kHz */
@@ -227,12 +228,16 @@ struct psess {
 	uint32_t sdes_tag;
 	const char *sdes_proto;		/* of the phone's SDP */
 	struct srtpx *sip_srtp;
+	/* --script rekey: the phone's SRTP with its new key, made on the
+	 * main thread, taken by the worker before its next packet */
+	struct srtpx *_Atomic sip_srtp_next;
 	long forged;			/* forged tags sent so far */
 	json_t *mediad_sip_srtp;	/* media_delete's sip.srtp */
 };
 
 /* ---- psdes.c: --sdes, SDES-SRTP on the phone's leg ---- */
 struct psdp_remote;
+struct bus;
 int psdes_init(struct psess *s);
 /* The phone's a=crypto line (and proto) for its offer or answer. */
 const char *psdes_proto(const struct psess *s);
@@ -240,6 +245,8 @@ void psdes_line(const struct psess *s, char *out, size_t cap);
 /* mediad's side of the exchange is known: key the phone's SRTP. */
 int psdes_configure(struct psess *s, const struct psdp_remote *sip,
 		    char *why, size_t whylen);
+/* --script rekey: the phone re-offers with a new key of its own. */
+int psdes_rekey(struct bus *b, struct psess *s, char *why, size_t whylen);
 /* One RTP packet of the phone's, protected and sent (with a forged
  * copy and a replay while --sdes-forge lasts). */
 void psdes_send(struct psess *s, uint8_t *p, size_t n, size_t cap);

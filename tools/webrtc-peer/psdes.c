@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -41,15 +42,14 @@ void psdes_line(const struct psess *s, char *out, size_t cap)
 		 s->o->sdes, s->sdes_inline);
 }
 
-int psdes_configure(struct psess *s, const struct psdp_remote *sip,
-		    char *why, size_t whylen)
+static int psdes_configure_into(struct psess *s,
+				const struct psdp_remote *sip,
+				struct srtpx **sxp, char *why, size_t whylen)
 {
 	struct srtpx_sdes remote;
 	const char *fault = "";
 	int e;
 
-	if (!s->o->sdes)
-		return 0;
 	if (!sip->crypto) {
 		snprintf(why, whylen, "mediad's SIP side has no a=crypto with "
 			 "%s", s->o->sdes);
@@ -57,12 +57,61 @@ int psdes_configure(struct psess *s, const struct psdp_remote *sip,
 	}
 	e = srtpx_sdes_parse(&remote, s->o->sdes, sip->crypto_kp, &fault);
 	if (!e)
-		e = srtpx_new(&s->sip_srtp, remote.profile,
-			      s->sdes_local.master, remote.master,
-			      remote.master_len);
+		e = srtpx_new(sxp, remote.profile, s->sdes_local.master,
+			      remote.master, remote.master_len);
 	if (e)
 		snprintf(why, whylen, "mediad's SDES key: %s %s", fault,
 			 strerror(e));
+	return e;
+}
+
+int psdes_configure(struct psess *s, const struct psdp_remote *sip,
+		    char *why, size_t whylen)
+{
+	if (!s->o->sdes)
+		return 0;
+	return psdes_configure_into(s, sip, &s->sip_srtp, why, whylen);
+}
+
+int psdes_rekey(struct bus *b, struct psess *s, char *why, size_t whylen)
+{
+	struct psdp_remote r;
+	struct srtpx *next = NULL;
+	char *ans = NULL;
+	bool fwd = true;
+	int e;
+
+	if (!s->o->sdes || !s->sip_srtp) {
+		snprintf(why, whylen, "rekey needs --sdes");
+		return EINVAL;
+	}
+	/* the worker reads sdes_local only at set-up: free to change here */
+	s->sdes_tag++;
+	e = srtpx_sdes_generate(&s->sdes_local, s->o->sdes, s->sdes_inline,
+				sizeof(s->sdes_inline));
+	if (!e)
+		e = pctl_update(b, s, "sip", psdp_sip_dir(s, true, "sendrecv"),
+				&fwd, &ans, why, whylen);
+	if (!e && fwd) {
+		snprintf(why, whylen, "mediad forwarded a key change");
+		e = EPROTO;
+	}
+	if (!e)
+		e = psdp_read(ans, s->o->sip_codec, &r, why, whylen);
+	if (!e)
+		e = psdp_read_crypto(ans, s->o->sdes, &r);
+	if (!e && (!r.crypto || r.crypto_tag != s->sdes_tag)) {
+		snprintf(why, whylen, "mediad's answer lacks a=crypto:%u",
+			 (unsigned)s->sdes_tag);
+		e = EPROTO;
+	}
+	/* RFC 4568 7.1.4: the offerer sends with its new key once it has
+	 * the answer */
+	if (!e)
+		e = psdes_configure_into(s, &r, &next, why, whylen);
+	if (!e)
+		srtpx_free(atomic_exchange(&s->sip_srtp_next, next));
+	free(ans);
 	return e;
 }
 
@@ -71,6 +120,12 @@ void psdes_send(struct psess *s, uint8_t *p, size_t n, size_t cap)
 	uint8_t bad[PEER_PKT_MAX];
 	bool forge = s->forged < s->o->sdes_forge &&
 		     s->sip_tx.sent % 10 == 5;
+	struct srtpx *next = atomic_exchange(&s->sip_srtp_next, NULL);
+
+	if (next) {	/* --script rekey: the new key from now on */
+		srtpx_free(s->sip_srtp);
+		s->sip_srtp = next;
+	}
 
 	if (srtpx_protect_rtp(s->sip_srtp, p, &n, cap))
 		return;

@@ -140,6 +140,7 @@ void psess_free(struct psess *s)
 	dtls_conn_free(s->dtls);
 	srtpx_free(s->srtp);
 	srtpx_free(s->sip_srtp);
+	srtpx_free(atomic_load(&s->sip_srtp_next));
 	json_decref(s->mediad_sip_srtp);
 	pmedia_decoder_free(s->web_dec);
 	pmedia_decoder_free(s->sip_dec);
