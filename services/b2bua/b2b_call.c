@@ -172,6 +172,8 @@ int call_media(struct call *c, const char *kind, const char *side,
 
 	if (side)
 		json_object_set_new(m, "side", json_string(side));
+	if (c->sip_srtp[0] && !strcmp(kind, "media_create"))
+		json_object_set_new(m, "sip_srtp", json_string(c->sip_srtp));
 	if (c->session[0])
 		json_object_set_new(m, "session", json_string(c->session));
 	json_object_set_new(m, "sdp", json_string(sdp ? sdp : ""));
@@ -268,9 +270,10 @@ static bool call_media_retry(struct call *c, json_t *r, int e,
 
 /* A Reason header (RFC 3326) carrying mediad's reason ("transcode limit
  * reached", "no audio codec in common ..."): printable ASCII only, no
- * quotes, so a peer's words cannot break the header. */
-static void call_reason_header(char *buf, size_t len, int code,
-			       const char *why)
+ * quotes, so a peer's words cannot break the header.  The value alone
+ * (for sofia's SIPTAG_REASON_STR), or the whole header line. */
+static void call_reason_value(char *buf, size_t len, int code,
+			      const char *why)
 {
 	char text[96];
 	size_t n = 0;
@@ -280,7 +283,16 @@ static void call_reason_header(char *buf, size_t len, int code,
 		text[n++] = *p >= 0x20 && *p < 0x7f && *p != '"' && *p != '\\' ?
 			    *p : ' ';
 	text[n] = '\0';
-	snprintf(buf, len, "Reason: SIP;cause=%d;text=\"%s\"\r\n", code, text);
+	snprintf(buf, len, "SIP;cause=%d;text=\"%s\"", code, text);
+}
+
+static void call_reason_header(char *buf, size_t len, int code,
+			       const char *why)
+{
+	char v[128];	/* "SIP;cause=NNN;text=" and 95 characters */
+
+	call_reason_value(v, sizeof(v), code, why);
+	snprintf(buf, len, "Reason: %s\r\n", v);
 }
 
 /* ---- browser -> SIP ---- */
@@ -524,8 +536,11 @@ static void call_w2s_route(struct call *c, bool registered)
 	    rr.line) {	/* a bad user, or a rule of the dial plan */
 		if (rr.kind == ROUTE_BROWSER)
 			call_w2s_dial_browser(c, rr.user);
-		else if (rr.kind == ROUTE_SIP)
+		else if (rr.kind == ROUTE_SIP) {
+			snprintf(c->sip_srtp, sizeof(c->sip_srtp), "%s",
+				 rr.srtp);
 			call_w2s_dial(c, rr.uri);
+		}
 		else
 			call_w2s_reject(c, rr.code);
 		return;
@@ -734,11 +749,15 @@ static void call_s2w_offered(json_t *r, int e, void *arg)
 	if (sdp)
 		json_array_foreach(bs, i, b)
 			n += !b2b_web_fork(c, b, sdp);
-	if (!n) {
-		b2b_sip_respond(c, sdp ? 480 : 488, sdp ? "Temporarily Unavailable"
-				: "Not Acceptable Here", NULL);
-		call_end(c, sdp ? CDR_END_NO_ANSWER : CDR_END_MEDIA_FAILURE,
-			 sdp ? 480 : 488);
+	if (!n && !sdp) {	/* mediad refused the offer: say why */
+		char reason[160];
+		call_reason_value(reason, sizeof(reason), 488, r ?
+				  busmsg_str(r, "reason") : NULL);
+		b2b_sip_refuse(c, 488, "Not Acceptable Here", reason);
+		call_end(c, CDR_END_MEDIA_FAILURE, 488);
+	} else if (!n) {
+		b2b_sip_respond(c, 480, "Temporarily Unavailable", NULL);
+		call_end(c, CDR_END_NO_ANSWER, 480);
 	} else {
 		c->state = CALL_PROCEEDING;
 		c->ring_timer = g_timeout_add_seconds(

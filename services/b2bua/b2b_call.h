@@ -34,6 +34,7 @@ struct call {
 	char route_uri[ROUTE_URI_MAX];	/* the default route, while the
 					 * target is looked up */
 	int route_code;			/* else: reject with this */
+	char sip_srtp[12];		/* the route's srtp=: media_create */
 	/* web leg */
 	struct wsip_dialog *wd;		/* the browser's dialog */
 	struct wsip_txn *itxn;		/* its INVITE, until answered */
@@ -134,6 +135,9 @@ void b2b_sip_stop(void);
 const char *b2b_sip_contact_for_uri(const char *uri);
 const char *b2b_sip_contact_for_msg(const sip_t *sip);
 int b2b_sip_invite(struct call *c, const char *uri, const char *sdp);
+/* A final failure with a Reason header value (RFC 3326), or none. */
+void b2b_sip_refuse(struct call *c, int status, const char *phrase,
+		    const char *reason);
 void b2b_sip_respond(struct call *c, int status, const char *phrase,
 		     const char *sdp);
 void b2b_sip_hangup(struct call *c);

@@ -252,6 +252,15 @@ void b2b_sip_respond(struct call *c, int status, const char *phrase,
 			    TAG_END());
 }
 
+void b2b_sip_refuse(struct call *c, int status, const char *phrase,
+		    const char *reason)
+{
+	if (!c->nh)
+		return;
+	nua_respond(c->nh, status, phrase,
+		    TAG_IF(reason, SIPTAG_REASON_STR(reason)), TAG_END());
+}
+
 void b2b_sip_hangup(struct call *c)
 {
 	if (!c->nh)

@@ -38,6 +38,12 @@ const struct cfg_row mcfg_rows[] = {
 	  "openssl|libsrtp", M(srtp_backend),
 	  "SRTP primitives: openssl (libcrypto) or libsrtp (its own; NSS on "
 	  "Debian, whose cost grows with the number of calls)" },
+	/* the order of enum msdes_policy */
+	{ "RTCGATE_SIP_SRTP", CFG_ENUM, "off", 0, 0,
+	  "off|optional|mandatory", M(sip_srtp),
+	  "SDES-SRTP in our offers to the SIP side: off (RTP/AVP), optional "
+	  "(RTP/AVP with a=crypto: the answer decides) or mandatory "
+	  "(RTP/SAVP; an answer without SRTP fails the call)" },
 	{ "RTCGATE_MEDIA_HEARTBEAT_MS", CFG_INT, "1000", 100, 60000, NULL,
 	  M(heartbeat_ms), "interval of the load heartbeat on the bus" },
 	{ "RTCGATE_MEDIA_DRAIN_GRACE", CFG_INT, "30", 0, 86400, NULL,

@@ -38,6 +38,7 @@ struct mcfg {
 	long heartbeat_ms;
 	long drain_grace_s;		/* SIGTERM: seconds to wait for calls */
 	int srtp_backend;		/* 0 openssl, 1 libsrtp (srtpx.c) */
+	int sip_srtp;			/* enum msdes_policy: our SIP offers */
 };
 
 extern const struct cfg_row mcfg_rows[];

@@ -240,13 +240,15 @@ static void mneg_web_media(GString *g, struct msess *s, const int *pts,
 	icefull_write_cands(s, g, offer);	/* lite: one host candidate */
 }
 
-/* Our plain RTP m=audio toward the SIP side. */
+/* Our m=audio toward the SIP side: RTP/AVP, or SRTP with SDES keys
+ * (msdes.c) when the policy or the SIP side's offer asks for it. */
 static void mneg_sip_media(GString *g, struct msess *s, const int *pts,
-			   const char *const *names, size_t n)
+			   const char *const *names, size_t n, bool offer)
 {
 	struct mleg *l = &s->sip;
 
-	g_string_append_printf(g, "m=audio %u RTP/AVP", l->port);
+	g_string_append_printf(g, "m=audio %u %s", l->port,
+			       msdes_proto(&l->sdes, offer));
 	for (size_t i = 0; i < n; i++)
 		g_string_append_printf(g, " %d", pts[i]);
 	if (l->codec.te_pt >= 0)
@@ -256,6 +258,7 @@ static void mneg_sip_media(GString *g, struct msess *s, const int *pts,
 		mneg_rtpmap(g, pts[i], names[i]);
 	mneg_te(g, l->codec.te_pt);
 	g_string_append_printf(g, "a=ptime:20\r\na=%s\r\n", mneg_dir(l->ldir));
+	msdes_write(&l->sdes, g, offer);
 }
 
 /* The peer's address for a plain RTP leg, from c= and the m= port.  In
@@ -282,6 +285,15 @@ static int mneg_sip_peer(struct mleg *l, const struct sdp_media *m,
 	memcpy(&l->peer, &a, sizeof(a));
 	l->peerlen = sizeof(a);
 	return 0;
+}
+
+/* What the SIP side may offer: plain RTP, or SDES-SRTP (msdes.c). */
+static bool mneg_sip_proto(const struct sdp_media *m)
+{
+	enum sdp_proto p = m->proto;
+
+	return p == SDP_PROTO_RTP_AVP || p == SDP_PROTO_RTP_AVPF ||
+	       p == SDP_PROTO_RTP_SAVP || p == SDP_PROTO_RTP_SAVPF;
 }
 
 /* WebRTC transport details of the browser's m= line. */
@@ -437,14 +449,20 @@ static size_t mneg_web_list(const struct msess *s, int *pts,
 	return n;
 }
 
-/* Our offer to the SIP side, with our direction on it. */
+/* Our offer to the SIP side, with our direction (and SDES keys) on it. */
 static char *mneg_sip_offer(struct msess *s, const int *pts,
-			    const char **names, size_t n, enum sdp_dir d)
+			    const char **names, size_t n, enum sdp_dir d,
+			    char *why, size_t whylen)
 {
-	GString *g = g_string_new(NULL);
+	GString *g;
 
+	if (msdes_offer_out(&s->sip.sdes)) {
+		snprintf(why, whylen, "no SRTP keys for the SIP side");
+		return NULL;
+	}
+	g = g_string_new(NULL);
 	s->sip.ldir = d;
-	mneg_sip_media(g, s, pts, names, n);
+	mneg_sip_media(g, s, pts, names, n, true);
 	mvideo_sip_media(g, s, true);
 	return mneg_finish(s, &s->sip, g);
 }
@@ -490,7 +508,7 @@ static char *mneg_from_web(struct msess *s, const struct sdp_session *sd,
 	n = mneg_sip_list(s, pts, names);
 	s->sip.dir = SDP_DIR_UNSET;
 	mvideo_web_read(s, sd);
-	return mneg_sip_offer(s, pts, names, n, m->dir);
+	return mneg_sip_offer(s, pts, names, n, m->dir, why, whylen);
 }
 
 /* SIP offer -> WebRTC offer. */
@@ -502,17 +520,18 @@ static char *mneg_from_sip(struct msess *s, const struct sdp_session *sd,
 	const char *names[3];
 	size_t n;
 
-	if (!m || (m->proto != SDP_PROTO_RTP_AVP &&
-		   m->proto != SDP_PROTO_RTP_AVPF)) {
-		snprintf(why, whylen, "no RTP/AVP audio in the offer%s",
-			 m && m->proto == SDP_PROTO_RTP_SAVP ?
-			 " (SDES-SRTP toward SIP is not built yet)" : "");
+	if (!m || !mneg_sip_proto(m)) {
+		snprintf(why, whylen, "no RTP/AVP or RTP/SAVP audio in the "
+			 "offer");
 		return NULL;
 	}
 	if (mneg_sip_peer(&s->sip, m, false)) {
 		snprintf(why, whylen, "offer has no IPv4 connection address");
 		return NULL;
 	}
+	if (msdes_offer_in(&s->sip.sdes, m, why, whylen) ||
+	    msdes_apply(&s->sip.sdes, &s->sip.srtp, why, whylen))
+		return NULL;
 	s->sip.dir = m->dir;
 	s->nsip_offer = mneg_collect(m, s->sip_offer, 8, &te);
 	if (!s->nsip_offer) {
@@ -656,7 +675,7 @@ static char *mneg_sip_answer(struct msess *s)
 
 	if (s->vid.sip_vfirst)
 		mvideo_sip_media(g, s, false);
-	mneg_sip_media(g, s, &s->sip.codec.pt, &name, 1);
+	mneg_sip_media(g, s, &s->sip.codec.pt, &name, 1, false);
 	if (!s->vid.sip_vfirst)
 		mvideo_sip_media(g, s, false);
 	return mneg_finish(s, &s->sip, g);
@@ -675,6 +694,9 @@ static int mneg_sip_answered(struct msess *s, const struct sdp_session *sd,
 		snprintf(why, whylen, "the SIP side refused audio");
 		return EPROTO;
 	}
+	if (msdes_answer_in(&s->sip.sdes, m, why, whylen) ||
+	    msdes_apply(&s->sip.sdes, &s->sip.srtp, why, whylen))
+		return EPROTO;
 	if (!mneg_collect(m, got, 8, &te)) {
 		snprintf(why, whylen, "the SIP side chose no codec we offered");
 		return EPROTO;
@@ -848,12 +870,13 @@ static char *mneg_update_web(struct msess *s, const struct sdp_media *m,
 	s->web.dir = m->dir;	/* stop sending to a browser that holds now */
 	if (!s->upd.codecs) {
 		const char *name = s->sip.codec.name;
-		return mneg_sip_offer(s, &s->sip.codec.pt, &name, 1, m->dir);
+		return mneg_sip_offer(s, &s->sip.codec.pt, &name, 1, m->dir,
+				      why, whylen);
 	}
 	s->web.codec.te_pt = te;
 	s->sip.codec.te_pt = te >= 0 ? PT_TE_SIP : -1;
 	n = mneg_sip_list(s, pts, names);
-	return mneg_sip_offer(s, pts, names, n, m->dir);
+	return mneg_sip_offer(s, pts, names, n, m->dir, why, whylen);
 }
 
 /* A re-offer from the SIP side. */
@@ -866,8 +889,9 @@ static char *mneg_update_sip(struct msess *s, const struct sdp_media *m,
 	const char *names[3];
 	size_t n;
 
-	if (m->proto != SDP_PROTO_RTP_AVP && m->proto != SDP_PROTO_RTP_AVPF) {
-		snprintf(why, whylen, "no RTP/AVP audio in the re-offer");
+	if (!mneg_sip_proto(m)) {
+		snprintf(why, whylen, "no RTP/AVP or RTP/SAVP audio in the "
+			 "re-offer");
 		return NULL;
 	}
 	n = mneg_collect(m, got, 8, &te);
@@ -879,6 +903,11 @@ static char *mneg_update_sip(struct msess *s, const struct sdp_media *m,
 		snprintf(why, whylen, "re-offer has no IPv4 connection address");
 		return NULL;
 	}
+	/* new keys, or SRTP dropped, take effect at once (RFC 4568 7.1.4:
+	 * the offerer is ready for them as it offers) */
+	if (msdes_offer_in(&s->sip.sdes, m, why, whylen) ||
+	    msdes_apply(&s->sip.sdes, &s->sip.srtp, why, whylen))
+		return NULL;
 	s->upd = (struct mupdate){ .from = MLEG_SIP, .dir = m->dir,
 		.codecs = !mneg_keeps_codec(&s->sip, got, n) };
 	memcpy(s->sip_offer, got, n * sizeof(got[0]));

@@ -7,6 +7,7 @@
 #include "log.h"
 
 #include <errno.h>
+#include <openssl/crypto.h>
 #include <openssl/rand.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,6 +71,7 @@ int msess_new(struct mediad *md, struct mworker *w, const char *id,
 	msess_leg_init(s, &s->sip, MLEG_SIP);
 	msess_leg_init(s, &s->vweb, MLEG_WEB);
 	msess_leg_init(s, &s->vsip, MLEG_SIP);
+	s->sip.sdes.policy = (enum msdes_policy)md->cfg.sip_srtp;
 	if (icelite_init(&s->web.ice, NULL) || msess_ports(s, why, whylen) ||
 	    icefull_leg_new(s, why, whylen)) {
 		if (!why[0])
@@ -87,6 +89,7 @@ static void msess_leg_free(struct msess *s, struct mleg *l)
 	mport_close(s->md->ports, l->port, l->sock.fd, l->rsock.fd);
 	dtls_conn_free(l->dtls);
 	srtpx_free(l->srtp);
+	OPENSSL_cleanse(&l->sdes, sizeof(l->sdes));	/* SDES keys */
 }
 
 void msess_free(struct msess *s)
@@ -138,6 +141,9 @@ json_t *msess_stats(const struct msess *s)
 		dtls_state_name(dtls_conn_state(s->web.dtls)) : "none"));
 	json_object_set_new(m, "srtp", json_boolean(s->web.srtp != NULL));
 	json_object_set_new(m, "ice", icefull_stats(s));
+	/* SDES-SRTP on the SIP leg: suite and drops, or null */
+	json_object_set_new(json_object_get(m, "sip"), "srtp",
+			    msdes_stats(&s->sip.sdes));
 	return m;
 }
 

@@ -9,6 +9,7 @@
 #include "mdtmf.h"
 #include "mediad.h"
 #include "mrtcp.h"
+#include "msdes.h"
 #include "sdp.h"
 #include "srtpx.h"
 #include "xcode.h"
@@ -65,6 +66,8 @@ struct mleg {
 	uint32_t te_in_ts, te_out_ts;	/* ... its timestamp in and out */
 	uint64_t dtmf_events;		/* events seen arriving */
 	struct mrtcp rtcp;		/* RTCP on this leg (mrtcp.c) */
+	struct msdes sdes;		/* SIP leg: SDES-SRTP keys (msdes.c);
+					   srtp below is then its SRTP */
 	/* WebRTC leg only */
 	struct icelite ice;
 	struct dtls_conn *dtls;

@@ -186,6 +186,14 @@ void mvideo_sip_media(GString *g, struct msess *s, bool offer)
 
 	if (!(offer ? v->web_has || v->sip_has : v->sip_has))
 		return;		/* no m=video to offer or mirror */
+	/* Video is relayed as plain RTP only: never beside audio the policy
+	 * says must be encrypted (SDES for video is not built). */
+	if (live && offer && s->sip.sdes.policy == MSDES_MANDATORY) {
+		LOG_INFO("sess", "%s: video refused toward the SIP side: "
+			 "mandatory SRTP, and video is relayed as plain RTP",
+			 s->id);
+		live = false;
+	}
 	if (live && mvideo_port(s)) {
 		LOG_WARN("sess", "%s: no port pair for video: refused", s->id);
 		live = false;

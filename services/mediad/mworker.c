@@ -123,6 +123,14 @@ static json_t *mworker_create(struct mworker *w, const json_t *req,
 		metrics_inc(&w->md->svc.metrics, MM_REFUSED);
 		return busmsg_error(BUSMSG_E_FIELD, why);
 	}
+	/* the b2bua's per-route choice of SDES toward SIP, if any */
+	if (json_object_get(req, "sip_srtp") &&
+	    msdes_policy_parse(busmsg_str(req, "sip_srtp"),
+			       &s->sip.sdes.policy)) {
+		msess_free(s);
+		return busmsg_error(BUSMSG_E_FIELD, "sip_srtp must be off, "
+				    "optional or mandatory");
+	}
 	g_hash_table_insert(w->sessions, s->id, s);
 	atomic_fetch_add(&w->nsessions, 1);
 	if (icefull_gathering(s)) {
