@@ -194,6 +194,25 @@ static void test_browser_offer_sip_side(void **st)
 	sess_free(s);
 }
 
+/* Video is relayed as plain RTP: with SRTP mandatory toward SIP our offer
+ * refuses it rather than send video in the clear beside encrypted audio. */
+static void test_mandatory_srtp_no_video(void **st)
+{
+	struct msess *s = sess_new();
+	char why[160] = "";
+	char *sip;
+
+	s->sip.sdes.policy = MSDES_MANDATORY;
+	sip = mneg_create(s, MSESS_FROM_WEB, chrome_av, why, sizeof(why));
+	assert_non_null(sip);
+	has(sip, "m=audio 20002 RTP/SAVP ");
+	has(sip, "a=crypto:");
+	has(sip, "\r\nm=video 0 RTP/AVP ");
+	hasnt(sip, "VP8");
+	g_free(sip);
+	sess_free(s);
+}
+
 static void test_browser_offer_answer(void **st)
 {
 	char *ans;
@@ -591,6 +610,7 @@ int main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_browser_offer_sip_side),
 		cmocka_unit_test(test_browser_offer_answer),
+		cmocka_unit_test(test_mandatory_srtp_no_video),
 		cmocka_unit_test(test_sip_refuses_video),
 		cmocka_unit_test(test_sip_offer_video),
 		cmocka_unit_test(test_sip_offer_no_vp8),
