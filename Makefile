@@ -31,7 +31,7 @@ pkg_libs = $(shell pkg-config --libs $(1) 2>/dev/null)
 WARN := -Wall -Wextra -Werror -Wshadow -Wmissing-prototypes \
 	-Wstrict-prototypes -Wvla -Wno-unused-parameter
 CFLAGS_ALL = -std=gnu11 $(OPT) -g $(WARN) $(SANFLAGS) -MMD -MP \
-	-D_GNU_SOURCE -DRTCGATE_VERSION='"$(VERSION)"' -Icommon \
+	-D_GNU_SOURCE -Icommon -I$(BUILD)/gen \
 	$(call pkg_cflags,$(PKGS) $(WSGW_PKGS) $(MEDIAD_PKGS)) $(CFLAGS)
 LDFLAGS_ALL = $(SANFLAGS) $(LDFLAGS)
 LIBS_COMMON = $(call pkg_libs,$(PKGS)) -lpthread
@@ -57,7 +57,17 @@ UNIT_BINS := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 .PHONY: all deps test run clean unit bench
 all: $(BINS) $(UNIT_BINS)
 
-$(BUILD)/%.o: %.c
+# The version header is rewritten only when the version changes (see
+# common/version.h); every object waits for it to exist, and the .d files
+# rebuild the few that include it.
+VERSION_H := $(BUILD)/gen/rtcgate_version.h
+.PHONY: FORCE
+$(VERSION_H): FORCE
+	@mkdir -p $(dir $@)
+	@echo '#define RTCGATE_VERSION "$(VERSION)"' > $@.tmp
+	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv -f $@.tmp $@; fi
+
+$(BUILD)/%.o: %.c | $(VERSION_H)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -c $< -o $@
 
@@ -109,7 +119,7 @@ web:
 # (services' main.o excluded).  libnice comes before sofia-sip: the first
 # library loaded wins a symbol both export (see above).
 SVC_MODULE_OBJ = $(filter-out %/main.o,$(foreach s,$(SERVICES),$($(s)_OBJ)))
-$(BUILD)/tests/%: tests/unit/%.c $(COMMON_OBJ) $(SVC_MODULE_OBJ)
+$(BUILD)/tests/%: tests/unit/%.c $(COMMON_OBJ) $(SVC_MODULE_OBJ) | $(VERSION_H)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -Iservices -o $@ $< $(filter %.o,$^) $(LDFLAGS_ALL) \
 		$(mediad_LIBS) $(wsgw_LIBS) $(b2bua_LIBS) $(LIBS_COMMON) \

@@ -13,7 +13,7 @@
 //        [--warmup 3] [--rate 200] [--runs 1] [--workers 1]
 //        [--peer-procs 1] [--peer-threads 1] [--codec PCMU]
 //        [--xcalls 100,200] [--mediad-nice 0] [--perf DIR] [--json FILE]
-//        [--quick]
+//        [--ice-mode lite|full] [--peer-ice stun|nice] [--quick]
 //
 // --xcalls N,M adds transcoded calls in the same run (after the relayed
 // ones, so that the ratios compare like with like): the browser leg sends
@@ -49,7 +49,8 @@ const PORTS = [20000, 29999];
 
 function parseArgs(argv) {
   const o = { calls: '100,500,1000', duration: 20, warmup: 3, rate: 200, runs: 1, workers: 1,
-    'peer-procs': 1, 'peer-threads': 1, codec: 'PCMU', xcalls: '', 'mediad-nice': 0, perf: null, json: null };
+    'peer-procs': 1, 'peer-threads': 1, codec: 'PCMU', xcalls: '', 'mediad-nice': 0, perf: null, json: null,
+    'ice-mode': 'lite', 'peer-ice': 'stun' };
   for (let i = 2; i < argv.length; i++) {
     const k = argv[i].replace(/^--/, '');
     if (k === 'quick') { Object.assign(o, { calls: '100', xcalls: '50', duration: 5, warmup: 2 }); continue; }
@@ -125,7 +126,7 @@ function spawnPeer(o, md, n, rate, onLine) {
   const args = ['--nats', md.nats, '--node', md.id, '-n', String(n), '--rate', String(rate),
     '--threads', String(o['peer-threads']), '--warmup', String(o.warmup * 1000),
     '--duration', String(o.duration * 1000), '--setup-timeout', '20000', '--hist', '--window-signal',
-    ...(o.xcode ? ['--web-codec', 'opus', '--sip-codec', 'PCMU'] : ['--codec', o.codec])];
+    '--ice', o['peer-ice'], ...(o.xcode ? ['--web-codec', 'opus', '--sip-codec', 'PCMU'] : ['--codec', o.codec])];
   const p = spawn(PEER, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   p.stdout.on('data', (d) => { out += d; });
@@ -219,7 +220,7 @@ async function oneRun(o, calls, runNo) {
     const proc = suite.service('mediad', { RTCGATE_MEDIA_IP: '127.0.0.1',
       RTCGATE_MEDIA_WORKERS: String(o.workers), RTCGATE_MEDIA_PORTS: PORTS.join('-'),
       RTCGATE_MAX_CALLS: '20000', RTCGATE_MAX_TRANSCODE: '20000', RTCGATE_LOG_LEVEL: 'info',
-      RTCGATE_MEDIA_TIMEOUT: '60',
+      RTCGATE_MEDIA_TIMEOUT: '60', RTCGATE_ICE_MODE: o['ice-mode'],
       // the peers inherit it too (they link srtpx)
       RTCGATE_SRTP_BACKEND: process.env.RTCGATE_SRTP_BACKEND || 'openssl',
       // the transcoder's encoder: most of a transcoded call's CPU
@@ -291,7 +292,7 @@ async function main() {
   const o = parseArgs(process.argv);
   ensurePeer();
   console.log(`mediad load: ${o.codec} relay${o.xcalls ? ` + Opus<->PCMU transcoded (${o.xcalls})` : ''}, RTCGATE_MEDIA_WORKERS=${o.workers}, nice ${o['mediad-nice']}, `
-    + `calls ${o.calls}, ${o.warmup} s warm-up + ${o.duration} s window, ${o.runs} run(s), `
+    + `ICE ${o['ice-mode']} (peer ${o['peer-ice']}), calls ${o.calls}, ${o.warmup} s warm-up + ${o.duration} s window, ${o.runs} run(s), `
     + `${o['peer-procs']} peer process(es) x ${o['peer-threads']} thread(s), BUILD=${path.relative(ROOT, BUILD)}`);
   console.log(`machine: ${os.cpus().length} CPUs, ${os.cpus()[0].model}; load average ${load().join(' ')}`);
   const rows = [];

@@ -43,6 +43,7 @@ c_bench_recipe() {
 	case "$1" in
 	packet)	echo "services/mediad/g711.c services/mediad/rtp.c||" ;;
 	icelite) echo "services/mediad/icelite.c|nice|-lcrypto" ;;
+	icefull) echo "|nice|" ;;
 	xcode)	echo "services/mediad/xcode.c services/mediad/g711.c|opus|-lm" ;;
 	srtp)	echo "services/mediad/srtpx.c services/mediad/srtp_ossl.c|libsrtp2 openssl|-lpthread" ;;
 	sdp)	echo "services/mediad/sdp.c||-lpthread" ;;

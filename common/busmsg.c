@@ -45,6 +45,7 @@ static const struct busmsg_schema busmsg_schemas[] = {
 			    { "sdp", JSON_STRING } } },
 	{ "media_dtmf", { { "session", JSON_STRING }, { "leg", JSON_STRING },
 			  { "digits", JSON_STRING } } },
+	{ "media_candidate", { { "session", JSON_STRING } } },
 	{ "media_drain", { { NULL, 0 } } },
 	{ "media_ok", { { NULL, 0 } } },
 	{ "reg_list", { { NULL, 0 } } },

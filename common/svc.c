@@ -2,6 +2,7 @@
 #include "svc.h"
 #include "busmsg.h"
 #include "log.h"
+#include "version.h"
 
 #include <errno.h>
 #include <stdio.h>

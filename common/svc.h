@@ -14,10 +14,6 @@
 #include <jansson.h>
 #include <time.h>
 
-#ifndef RTCGATE_VERSION
-#define RTCGATE_VERSION "0.0.0-dev"
-#endif
-
 enum { SVC_ID_MAX = 64 };
 
 struct svc_cfg {

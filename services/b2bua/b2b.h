@@ -20,6 +20,9 @@
 struct b2b_cfg {
 	long sip_port;
 	char *sip_ip;		/* address in our SIP Contact/Via */
+	char *tls_cert, *tls_key;	/* PEM files: SIP over TLS when set */
+	long tls_port;
+	long sip_t1_ms;		/* RFC 3261 T1; 64*T1 ends transactions */
 	char *outbound;		/* RTCGATE_SIP_OUTBOUND template */
 	char *routes_path;
 	char *click2call;
@@ -67,6 +70,9 @@ struct b2b {
 	GHashTable *by_web;	/* browser Call-ID -> struct call */
 	GHashTable *nodes;	/* media node id -> struct b2b_node */
 	char contact[256];	/* our Contact toward SIP peers */
+	char contact_tls[256];	/* the same over TLS: ;transport=tls */
+	char contact_sips[256];	/* and for sips: dialogs */
+	char *tls_dir;		/* sofia's certificate directory */
 	bool sip_down;		/* NUA finished its shutdown */
 	unsigned long seq;
 };

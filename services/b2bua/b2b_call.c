@@ -194,6 +194,8 @@ int call_media(struct call *c, const char *kind, const char *side,
 	/* Its events come to this instance only (docs/bus.md). */
 	if (!strcmp(kind, "media_create"))
 		json_object_set_new(m, "owner", json_string(b2b.svc.id));
+	if (c->sip_srtp[0] && !strcmp(kind, "media_create"))
+		json_object_set_new(m, "sip_srtp", json_string(c->sip_srtp));
 	if (c->session[0])
 		json_object_set_new(m, "session", json_string(c->session));
 	json_object_set_new(m, "sdp", json_string(sdp ? sdp : ""));
@@ -203,6 +205,20 @@ int call_media(struct call *c, const char *kind, const char *side,
 		c->refs--;
 	json_decref(m);
 	return e;
+}
+
+/* Video relayed (mediad's codec.video): the CDR's codecs name it too,
+ * "opus+VP8". */
+static void call_codec_video(struct call *c, const json_t *v)
+{
+	char *cw = c->codec_web, *cs = c->codec_sip;
+
+	if (!json_is_string(v) || !cw[0])
+		return;
+	snprintf(cw + strlen(cw), sizeof(c->codec_web) - strlen(cw), "+%s",
+		 json_string_value(v));
+	snprintf(cs + strlen(cs), sizeof(c->codec_sip) - strlen(cs), "+%s",
+		 json_string_value(v));
 }
 
 /* The registrar's bindings of user@host (a reference is held until cb). */
@@ -243,6 +259,7 @@ const char *call_media_sdp(struct call *c, json_t *r, int e)
 				 json_string_value(json_object_get(cod, "web")));
 			snprintf(c->codec_sip, sizeof(c->codec_sip), "%s",
 				 json_string_value(json_object_get(cod, "sip")));
+			call_codec_video(c, json_object_get(cod, "video"));
 			c->cdr.codec_web = c->codec_web;
 			c->cdr.codec_sip = c->codec_sip;
 		}
@@ -278,9 +295,10 @@ static bool call_media_retry(struct call *c, json_t *r, int e,
 
 /* A Reason header (RFC 3326) carrying mediad's reason ("transcode limit
  * reached", "no audio codec in common ..."): printable ASCII only, no
- * quotes, so a peer's words cannot break the header. */
-static void call_reason_header(char *buf, size_t len, int code,
-			       const char *why)
+ * quotes, so a peer's words cannot break the header.  The value alone
+ * (for sofia's SIPTAG_REASON_STR), or the whole header line. */
+static void call_reason_value(char *buf, size_t len, int code,
+			      const char *why)
 {
 	char text[96];
 	size_t n = 0;
@@ -290,7 +308,16 @@ static void call_reason_header(char *buf, size_t len, int code,
 		text[n++] = *p >= 0x20 && *p < 0x7f && *p != '"' && *p != '\\' ?
 			    *p : ' ';
 	text[n] = '\0';
-	snprintf(buf, len, "Reason: SIP;cause=%d;text=\"%s\"\r\n", code, text);
+	snprintf(buf, len, "SIP;cause=%d;text=\"%s\"", code, text);
+}
+
+static void call_reason_header(char *buf, size_t len, int code,
+			       const char *why)
+{
+	char v[128];	/* "SIP;cause=NNN;text=" and 95 characters */
+
+	call_reason_value(v, sizeof(v), code, why);
+	snprintf(buf, len, "Reason: %s\r\n", v);
 }
 
 /* ---- browser -> SIP ---- */
@@ -534,8 +561,11 @@ static void call_w2s_route(struct call *c, bool registered)
 	    rr.line) {	/* a bad user, or a rule of the dial plan */
 		if (rr.kind == ROUTE_BROWSER)
 			call_w2s_dial_browser(c, rr.user);
-		else if (rr.kind == ROUTE_SIP)
+		else if (rr.kind == ROUTE_SIP) {
+			snprintf(c->sip_srtp, sizeof(c->sip_srtp), "%s",
+				 rr.srtp);
 			call_w2s_dial(c, rr.uri);
+		}
 		else
 			call_w2s_reject(c, rr.code);
 		return;
@@ -744,11 +774,15 @@ static void call_s2w_offered(json_t *r, int e, void *arg)
 	if (sdp)
 		json_array_foreach(bs, i, b)
 			n += !b2b_web_fork(c, b, sdp);
-	if (!n) {
-		b2b_sip_respond(c, sdp ? 480 : 488, sdp ? "Temporarily Unavailable"
-				: "Not Acceptable Here", NULL);
-		call_end(c, sdp ? CDR_END_NO_ANSWER : CDR_END_MEDIA_FAILURE,
-			 sdp ? 480 : 488);
+	if (!n && !sdp) {	/* mediad refused the offer: say why */
+		char reason[160];
+		call_reason_value(reason, sizeof(reason), 488, r ?
+				  busmsg_str(r, "reason") : NULL);
+		b2b_sip_refuse(c, 488, "Not Acceptable Here", reason);
+		call_end(c, CDR_END_MEDIA_FAILURE, 488);
+	} else if (!n) {
+		b2b_sip_respond(c, 480, "Temporarily Unavailable", NULL);
+		call_end(c, CDR_END_NO_ANSWER, 480);
 	} else {
 		c->state = CALL_PROCEEDING;
 		c->ring_timer = g_timeout_add_seconds(
@@ -785,6 +819,7 @@ void call_sip_invite(nua_handle_t *nh, const sip_t *sip, const char *sdp)
 	char aor[200];
 
 	c->nh = nh;
+	c->sip_contact = b2b_sip_contact_for_msg(sip);
 	nua_handle_bind(nh, c);
 	if (sip->sip_from) {	/* name-addr without the tag: ours goes on */
 		char u[200] = "";
@@ -871,6 +906,7 @@ void call_media_event(const json_t *ev)
 	if (!strcmp(event, "dtmf")) {
 		call_media_dtmf(c, ev);
 	} else if (!strcmp(event, "dtls_failed") ||
+		   !strcmp(event, "ice_failed") ||
 		   !strcmp(event, "media_timeout")) {
 		LOG_INFO("call", "%s: media %s", c->id, event);
 		call_fail(c, CDR_END_MEDIA_FAILURE);

@@ -34,6 +34,7 @@ struct call {
 	char route_uri[ROUTE_URI_MAX];	/* the default route, while the
 					 * target is looked up */
 	int route_code;			/* else: reject with this */
+	char sip_srtp[12];		/* the route's srtp=: media_create */
 	/* web leg */
 	struct wsip_dialog *wd;		/* the browser's dialog */
 	struct wsip_txn *itxn;		/* its INVITE, until answered */
@@ -43,6 +44,8 @@ struct call {
 	/* SIP leg */
 	nua_handle_t *nh;
 	bool sip_answered;
+	const char *sip_contact;	/* ours on the SIP leg (b2b's):
+					 * plain, ;transport=tls or sips */
 	/* media */
 	char node[SVC_ID_MAX];
 	char session[128];
@@ -126,9 +129,15 @@ void call_end_all(void);
 void call_forget_sessions(gint64 now_us);
 
 /* b2b_sip.c */
+int b2b_sip_tls_prepare(void);
 int b2b_sip_start(void);
 void b2b_sip_stop(void);
+const char *b2b_sip_contact_for_uri(const char *uri);
+const char *b2b_sip_contact_for_msg(const sip_t *sip);
 int b2b_sip_invite(struct call *c, const char *uri, const char *sdp);
+/* A final failure with a Reason header value (RFC 3326), or none. */
+void b2b_sip_refuse(struct call *c, int status, const char *phrase,
+		    const char *reason);
 void b2b_sip_respond(struct call *c, int status, const char *phrase,
 		     const char *sdp);
 void b2b_sip_hangup(struct call *c);

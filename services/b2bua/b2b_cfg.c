@@ -10,6 +10,16 @@ const struct cfg_row b2b_cfg_rows[] = {
 	  "SIP side, UDP and TCP" },
 	{ "RTCGATE_SIP_IP", CFG_STR, "127.0.0.1", 0, 0, NULL, B(sip_ip),
 	  "address the SIP side binds to and puts in Via/Contact" },
+	{ "RTCGATE_SIP_TLS_CERT", CFG_STR, NULL, 0, 0, NULL, B(tls_cert),
+	  "PEM certificate (chain) of the SIP side's TLS listener; with "
+	  "RTCGATE_SIP_TLS_KEY it turns SIP over TLS on" },
+	{ "RTCGATE_SIP_TLS_KEY", CFG_STR, NULL, 0, 0, NULL, B(tls_key),
+	  "PEM private key (unencrypted) of RTCGATE_SIP_TLS_CERT" },
+	{ "RTCGATE_SIP_TLS_PORT", CFG_INT, "5061", 1, 65535, NULL,
+	  B(tls_port), "SIP over TLS port (with a certificate)" },
+	{ "RTCGATE_SIP_T1", CFG_INT, "500", 10, 10000, NULL, B(sip_t1_ms),
+	  "SIP timer T1 (RTT estimate), ms; retransmissions and transaction "
+	  "timeouts (64*T1) follow it" },
 	{ "RTCGATE_SIP_OUTBOUND", CFG_STR, NULL, 0, 0, NULL, B(outbound),
 	  "where browser calls go when no route matches (URI template)" },
 	{ "RTCGATE_ROUTES", CFG_STR, NULL, 0, 0, NULL, B(routes_path),

@@ -4,11 +4,15 @@
 #include "b2b.h"
 #include "b2b_call.h"
 #include "log.h"
+#include "siptls.h"
+#include "version.h"
 
 #include <sofia-sip/nua_tag.h>
 #include <sofia-sip/sip_status.h>
 #include <sofia-sip/soa_tag.h>
 #include <sofia-sip/su_tag_io.h>
+#include <sofia-sip/tport.h>
+#include <sofia-sip/tport_tag.h>
 #include <string.h>
 
 static const char *b2b_sip_body(const sip_t *sip)
@@ -96,19 +100,89 @@ static void b2b_sip_cb(nua_event_t ev, int status, char const *phrase,
 	}
 }
 
+/* Our Contact for a dialog toward uri: over TLS when the destination asks
+ * for it (sips:, ;transport=tls), so the peer's in-dialog requests come
+ * back the same way (RFC 3261 8.1.1.8: a sips Request-URI, a sips
+ * Contact). */
+const char *b2b_sip_contact_for_uri(const char *uri)
+{
+	if (!b2b.contact_tls[0] || !uri)
+		return b2b.contact;
+	if (!strncasecmp(uri, "sips:", 5) || !strncasecmp(uri, "<sips:", 6))
+		return b2b.contact_sips;
+	if (strcasestr(uri, ";transport=tls"))
+		return b2b.contact_tls;
+	return b2b.contact;
+}
+
+/* The same for a dialog a peer opened with this request. */
+const char *b2b_sip_contact_for_msg(const sip_t *sip)
+{
+	if (!b2b.contact_tls[0] || !sip || !sip->sip_request)
+		return b2b.contact;
+	if (sip->sip_request->rq_url->url_type == url_sips)
+		return b2b.contact_sips;
+	if (sip->sip_via && sip->sip_via->v_protocol &&
+	    !strcasecmp(sip->sip_via->v_protocol, "SIP/2.0/TLS"))
+		return b2b.contact_tls;
+	return b2b.contact;
+}
+
+/* RTCGATE_SIP_TLS_CERT and _KEY: both or neither; checked and turned
+ * into sofia's certificate directory (at start, before the bus, so that a
+ * bad file is a configuration error: exit code 2). */
+int b2b_sip_tls_prepare(void)
+{
+	if (!b2b.cfg.tls_cert != !b2b.cfg.tls_key) {
+		LOG_ERROR("cfg", "%s is set but %s is not: set both for SIP "
+			  "over TLS, or neither", b2b.cfg.tls_cert ?
+			  "RTCGATE_SIP_TLS_CERT" : "RTCGATE_SIP_TLS_KEY",
+			  b2b.cfg.tls_cert ? "RTCGATE_SIP_TLS_KEY" :
+			  "RTCGATE_SIP_TLS_CERT");
+		return EINVAL;
+	}
+	if (!b2b.cfg.tls_cert)
+		return 0;
+	if (b2b.cfg.tls_port == b2b.cfg.sip_port) {
+		LOG_ERROR("cfg", "RTCGATE_SIP_TLS_PORT: %ld is RTCGATE_SIP_PORT "
+			  "(TCP) already", b2b.cfg.tls_port);
+		return EINVAL;
+	}
+	return siptls_dir_new("cfg", "RTCGATE_SIP_TLS_CERT", b2b.cfg.tls_cert,
+			      "RTCGATE_SIP_TLS_KEY", b2b.cfg.tls_key,
+			      &b2b.tls_dir);
+}
+
 int b2b_sip_start(void)
 {
-	char url[160];
+	char url[160], surl[160] = "";
+	unsigned t1 = (unsigned)b2b.cfg.sip_t1_ms;
 
 	snprintf(url, sizeof(url), "sip:%s:%ld", b2b.cfg.sip_ip,
 		 b2b.cfg.sip_port);
 	snprintf(b2b.contact, sizeof(b2b.contact), "<sip:b2bua@%s:%ld>",
 		 b2b.cfg.sip_ip, b2b.cfg.sip_port);
+	if (b2b.tls_dir) {
+		snprintf(surl, sizeof(surl), "sips:%s:%ld", b2b.cfg.sip_ip,
+			 b2b.cfg.tls_port);
+		snprintf(b2b.contact_tls, sizeof(b2b.contact_tls),
+			 "<sip:b2bua@%s:%ld;transport=tls>", b2b.cfg.sip_ip,
+			 b2b.cfg.tls_port);
+		snprintf(b2b.contact_sips, sizeof(b2b.contact_sips),
+			 "<sips:b2bua@%s:%ld>", b2b.cfg.sip_ip,
+			 b2b.cfg.tls_port);
+	}
 	b2b.root = su_glib_root_create(NULL);
 	if (!b2b.root)
 		return ENOMEM;
 	g_source_attach(su_glib_root_gsource(b2b.root), b2b.loop.ctx);
 	b2b.nua = nua_create(b2b.root, b2b_sip_cb, NULL, NUTAG_URL(url),
+			     TAG_IF(b2b.tls_dir, NUTAG_SIPS_URL(surl)),
+			     TAG_IF(b2b.tls_dir, TPTAG_CERTIFICATE(b2b.tls_dir)),
+			     /* T1 sets the pace of retransmissions; 64*T1
+			      * (timers B, F, H: a peer that never answers or
+			      * never ACKs) follows it */
+			     NTATAG_SIP_T1(t1), NTATAG_SIP_T1X64(64 * t1),
 			     NUTAG_MEDIA_ENABLE(0), NUTAG_AUTOANSWER(0),
 			     NUTAG_AUTOACK(1), NUTAG_ENABLEINVITE(1),
 			     NUTAG_ALLOW("INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, "
@@ -122,11 +196,17 @@ int b2b_sip_start(void)
 			     NUTAG_UPDATE_REFRESH(1),
 			     SIPTAG_USER_AGENT_STR("rtcgate/" RTCGATE_VERSION),
 			     TAG_END());
+	/* sofia has read the certificate directory (accepted and outgoing
+	 * connections share the listener's context): it may go */
+	siptls_dir_free(b2b.tls_dir);
+	b2b.tls_dir = NULL;
 	if (!b2b.nua) {
-		LOG_ERROR("sip", "cannot listen on %s (UDP and TCP)", url);
+		LOG_ERROR("sip", "cannot listen on %s (UDP and TCP)%s%s", url,
+			  surl[0] ? " and " : "", surl);
 		return EADDRINUSE;
 	}
-	LOG_INFO("sip", "SIP side on %s (UDP, TCP)", url);
+	LOG_INFO("sip", "SIP side on %s (UDP, TCP)%s%s%s, T1 %u ms", url,
+		 surl[0] ? ", " : "", surl, surl[0] ? " (TLS)" : "", t1);
 	return 0;
 }
 
@@ -146,7 +226,9 @@ int b2b_sip_invite(struct call *c, const char *uri, const char *sdp)
 	if (!c->nh)
 		return ENOMEM;
 	b2b_sip_keep(c, sdp);
-	nua_invite(c->nh, SIPTAG_FROM_STR(c->from), SIPTAG_CONTACT_STR(b2b.contact),
+	c->sip_contact = b2b_sip_contact_for_uri(uri);
+	nua_invite(c->nh, SIPTAG_FROM_STR(c->from),
+		   SIPTAG_CONTACT_STR(c->sip_contact),
 		   SIPTAG_CONTENT_TYPE_STR("application/sdp"),
 		   SIPTAG_PAYLOAD_STR(sdp), TAG_END());
 	return 0;
@@ -159,13 +241,24 @@ void b2b_sip_respond(struct call *c, int status, const char *phrase,
 		return;
 	b2b_sip_keep(c, sdp);
 	if (sdp)
-		nua_respond(c->nh, status, phrase, SIPTAG_CONTACT_STR(b2b.contact),
+		nua_respond(c->nh, status, phrase,
+			    SIPTAG_CONTACT_STR(c->sip_contact ? c->sip_contact :
+					       b2b.contact),
 			    SIPTAG_CONTENT_TYPE_STR("application/sdp"),
 			    SIPTAG_PAYLOAD_STR(sdp), TAG_END());
 	else	/* 503: when to try again (RFC 3261 21.5.4) */
 		nua_respond(c->nh, status, phrase,
 			    TAG_IF(status == 503, SIPTAG_RETRY_AFTER_STR("5")),
 			    TAG_END());
+}
+
+void b2b_sip_refuse(struct call *c, int status, const char *phrase,
+		    const char *reason)
+{
+	if (!c->nh)
+		return;
+	nua_respond(c->nh, status, phrase,
+		    TAG_IF(reason, SIPTAG_REASON_STR(reason)), TAG_END());
 }
 
 void b2b_sip_hangup(struct call *c)
@@ -246,4 +339,6 @@ void b2b_sip_stop(void)
 	}
 	if (b2b.root)
 		su_root_destroy(b2b.root);
+	siptls_dir_free(b2b.tls_dir);	/* when NUA never started */
+	b2b.tls_dir = NULL;
 }

@@ -93,7 +93,7 @@ static int b2b_load_policy(void)
 			  b2b.cfg.cdr_path);
 		return EINVAL;
 	}
-	return 0;
+	return b2b_sip_tls_prepare();	/* last: it leaves a directory */
 }
 
 static gboolean b2b_on_hup(gpointer arg)

@@ -48,6 +48,7 @@ struct route_rule {
 	int strip;
 	char *prefix;		/* NULL: none */
 	char *tpl;		/* ROUTE_SIP, with "user@" in place */
+	char srtp[12];		/* srtp=: mediad's sip_srtp, or "" */
 	int line;
 };
 
@@ -596,7 +597,19 @@ static int opt_parse(struct route_rule *r, const char *opt, char *why,
 		}
 		return (r->prefix = strdup(norm)) ? 0 : ENOMEM;
 	}
-	snprintf(why, whylen, "unknown option '%.40s' (strip=, prefix=)", opt);
+	if (!strncmp(opt, "srtp=", 5)) {
+		const char *v = opt + 5;
+		if (r->srtp[0] || (strcmp(v, "off") && strcmp(v, "optional") &&
+				   strcmp(v, "mandatory"))) {
+			snprintf(why, whylen, "srtp= wants off, optional or "
+				 "mandatory, once");
+			return EINVAL;
+		}
+		snprintf(r->srtp, sizeof(r->srtp), "%s", v);
+		return 0;
+	}
+	snprintf(why, whylen, "unknown option '%.40s' (strip=, prefix=, "
+		 "srtp=)", opt);
 	return EINVAL;
 }
 
@@ -665,6 +678,10 @@ static int rule_check(const struct route_rule *r, char *why, size_t whylen)
 {
 	if (r->kind == ROUTE_REJECT && (r->strip || r->prefix)) {
 		snprintf(why, whylen, "options are not valid with @reject");
+		return EINVAL;
+	}
+	if (r->kind != ROUTE_SIP && r->srtp[0]) {
+		snprintf(why, whylen, "srtp= is for SIP URI destinations");
 		return EINVAL;
 	}
 	/* an exact user is known now: its rewrite must leave something, so
@@ -940,6 +957,7 @@ static void set_reject(struct route_result *out, int code, int line)
 	out->code = code;
 	out->line = line;
 	out->uri[0] = '\0';
+	out->srtp[0] = '\0';
 }
 
 /* Does rule r take user u?  Fills out when it does. */
@@ -962,6 +980,7 @@ static bool rule_try(const struct route_rule *r, const char *u, size_t ulen,
 	out->code = 0;
 	out->line = r->line;
 	out->uri[0] = '\0';
+	snprintf(out->srtp, sizeof(out->srtp), "%s", r->srtp);
 	if (r->kind == ROUTE_SIP && r->pat.kind != PAT_REGEX)
 		x.m = NULL;
 	if (r->kind == ROUTE_SIP && tpl_expand(r->tpl, &x, out->uri,
@@ -1020,6 +1039,7 @@ static int route_default(const char *u, const char *tpl,
 	out->kind = ROUTE_SIP;
 	out->code = 0;
 	out->line = 0;
+	out->srtp[0] = '\0';
 	return 0;
 }
 

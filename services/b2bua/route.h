@@ -27,7 +27,9 @@
  *   dialled), ${1}..${9} (groups of a re: pattern)
  * options: strip=N removes the first N characters of the user, prefix=S
  *   puts S in front (after strip); a rule whose rewrite leaves an empty
- *   user is skipped.  Not valid with @reject.
+ *   user is skipped.  Not valid with @reject.  srtp=off|optional|mandatory
+ *   (SIP URI destinations only): SDES-SRTP in mediad's offer toward this
+ *   destination, instead of the media node's RTCGATE_SIP_SRTP.
  *
  * Users are checked before matching (the characters RFC 3261 allows in a
  * user part, 1..ROUTE_USER_MAX bytes) and %-escapes of characters that
@@ -60,6 +62,7 @@ struct route_result {
 	int line;		/* rule's line in the file; 0: default/none */
 	char user[ROUTE_REWRITE_MAX + 1];	/* rewritten user */
 	char uri[ROUTE_URI_MAX];		/* ROUTE_SIP: request URI */
+	char srtp[12];		/* ROUTE_SIP: the rule's srtp=, or "" */
 };
 
 struct route_table;

@@ -44,6 +44,14 @@ static const struct metric_def mediad_metrics[MM__COUNT] = {
 	[MM_RTCP_IN] = { "media_rtcp_in_total", "RTCP compounds received (after SRTCP)" },
 	[MM_RTCP_OUT] = { "media_rtcp_out_total", "RTCP compounds sent (relayed or ours)" },
 	[MM_RTCP_DROP] = { "media_rtcp_dropped_total", "RTCP compounds malformed or with nowhere to go" },
+	[MM_ICE_FAILED] = { "media_ice_failed_total", "full ICE: sessions whose checks or consent failed" },
+	[MM_CAND_IN] = { "media_candidates_total", "trickled candidates accepted (media_candidate)" },
+	[MM_CAND_REFUSED] = { "media_candidates_refused_total", "trickled candidates refused: malformed or over the limit" },
+	[MM_VIDEO_PKT_IN] = { "media_video_packets_in_total", "video RTP packets received (either leg)" },
+	[MM_VIDEO_PKT_OUT] = { "media_video_packets_out_total", "video RTP packets relayed out (either leg)" },
+	[MM_VIDEO_BYTES_IN] = { "media_video_bytes_in_total", "video RTP payload bytes received" },
+	[MM_VIDEO_BYTES_OUT] = { "media_video_bytes_out_total", "video RTP payload bytes relayed out" },
+	[MM_DROP_DEMUX] = { "media_drop_demux_total", "RTP with a payload type or SSRC not negotiated for its stream or port" },
 };
 
 static struct mediad md;
@@ -95,8 +103,9 @@ static int mediad_setup(void)
 	for (size_t i = 0; i < md.nworkers; i++)
 		if ((e = mworker_start(&md, (int)i, &md.workers[i])))
 			return e;
-	LOG_INFO("main", "%zu workers, media address %s, ports %ld-%ld",
-		 md.nworkers, md.cfg.media_ip, md.cfg.ports.lo, md.cfg.ports.hi);
+	LOG_INFO("main", "%zu workers, media address %s, ports %ld-%ld, ICE %s",
+		 md.nworkers, md.cfg.media_ip, md.cfg.ports.lo, md.cfg.ports.hi,
+		 md.cfg.ice_mode == MICE_FULL ? "full" : "lite");
 	return 0;
 }
 
@@ -126,7 +135,8 @@ int main(void)
 {
 	int rc = EXIT_FAILURE;
 
-	if (svc_configure(&md.svc, "mediad", mcfg_rows, mcfg_nrows, &md.cfg))
+	if (svc_configure(&md.svc, "mediad", mcfg_rows, mcfg_nrows, &md.cfg) ||
+	    icefull_global_init(&md))
 		return 2;
 	signal(SIGPIPE, SIG_IGN);
 	mediad_loop = g_main_loop_new(NULL, FALSE);

@@ -24,8 +24,12 @@ const struct cfg_row mcfg_rows[] = {
 	{ "RTCGATE_CODEC_POLICY", CFG_ENUM, "relay-first", 0, 0,
 	  "relay-first|opus-web", M(codec_policy),
 	  "relay-first: a codec both legs share; opus-web: Opus toward browsers" },
-	{ "RTCGATE_ICE_MODE", CFG_ENUM, "lite", 0, 0, "lite", M(ice_mode),
-	  "ICE-lite on a reachable address (full ICE is not built yet)" },
+	{ "RTCGATE_ICE_MODE", CFG_ENUM, "lite", 0, 0, "lite|full", M(ice_mode),
+	  "lite: ICE-lite on a reachable address; full: full ICE (libnice) "
+	  "for a node behind NAT" },
+	{ "RTCGATE_STUN_SERVER", CFG_STR, NULL, 0, 0, NULL, M(stun_server),
+	  "full ICE mode: STUN server host:port for a server-reflexive "
+	  "candidate (default: none, host candidates only)" },
 	{ "RTCGATE_OPUS_COMPLEXITY", CFG_INT, "5", 0, 10, NULL,
 	  M(opus_complexity), "Opus encoder complexity when transcoding" },
 	/* read by srtpx_global_init itself (it also serves rtcgate-peer);
@@ -34,6 +38,12 @@ const struct cfg_row mcfg_rows[] = {
 	  "openssl|libsrtp", M(srtp_backend),
 	  "SRTP primitives: openssl (libcrypto) or libsrtp (its own; NSS on "
 	  "Debian, whose cost grows with the number of calls)" },
+	/* the order of enum msdes_policy */
+	{ "RTCGATE_SIP_SRTP", CFG_ENUM, "off", 0, 0,
+	  "off|optional|mandatory", M(sip_srtp),
+	  "SDES-SRTP in our offers to the SIP side: off (RTP/AVP), optional "
+	  "(RTP/AVP with a=crypto: the answer decides) or mandatory "
+	  "(RTP/SAVP; an answer without SRTP fails the call)" },
 	{ "RTCGATE_MEDIA_HEARTBEAT_MS", CFG_INT, "1000", 100, 60000, NULL,
 	  M(heartbeat_ms), "interval of the load heartbeat on the bus" },
 	{ "RTCGATE_MEDIA_DRAIN_GRACE", CFG_INT, "30", 0, 86400, NULL,

@@ -21,6 +21,7 @@
 #include <sys/socket.h>
 
 enum mcodec_policy { MPOLICY_RELAY_FIRST, MPOLICY_OPUS_WEB };
+enum mice_mode { MICE_LITE, MICE_FULL };	/* RTCGATE_ICE_MODE */
 
 struct mcfg {
 	char *media_ip;			/* advertised in SDP and candidates */
@@ -31,11 +32,13 @@ struct mcfg {
 	long max_transcode;
 	long media_timeout_s;
 	int codec_policy;		/* enum mcodec_policy */
-	int ice_mode;			/* 0 lite (only mode built so far) */
+	int ice_mode;			/* enum mice_mode */
+	char *stun_server;		/* full mode: host:port, or NULL */
 	long opus_complexity;
 	long heartbeat_ms;
 	long drain_grace_s;		/* SIGTERM: seconds to wait for calls */
 	int srtp_backend;		/* 0 openssl, 1 libsrtp (srtpx.c) */
+	int sip_srtp;			/* enum msdes_policy: our SIP offers */
 };
 
 extern const struct cfg_row mcfg_rows[];
@@ -50,6 +53,9 @@ enum {
 	MM_BUS_BAD, MM_SDP_BAD, MM_PORTS_FREE, MM_DTMF,
 	MM_DROP_HOLD, MM_DTMF_SENT, MM_UPDATES, MM_DRAINING,
 	MM_RTCP_IN, MM_RTCP_OUT, MM_RTCP_DROP,
+	MM_ICE_FAILED, MM_CAND_IN, MM_CAND_REFUSED,
+	MM_VIDEO_PKT_IN, MM_VIDEO_PKT_OUT, MM_VIDEO_BYTES_IN, MM_VIDEO_BYTES_OUT,
+	MM_DROP_DEMUX,
 	MM__COUNT
 };
 

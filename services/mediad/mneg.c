@@ -5,8 +5,8 @@
  * G.711 laws it lacks (transcoded); the browser is answered once the SIP
  * side has chosen.  SIP offers: the browser is offered the SIP side's codec
  * first (relay) and Opus (transcode); the SIP side is answered once the
- * browser has chosen.  Audio only so far: other m= lines are rejected
- * (port 0), as RFC 3264 6 allows.
+ * browser has chosen.  Video (VP8 relay, bundled toward the browser) is
+ * mvideo.c's; other m= lines are rejected (port 0), as RFC 3264 6 allows.
  *
  * Re-offers (mneg_update): a change the other side must see (a direction,
  * i.e. hold and resume, or dropping the codec in use) becomes an offer for
@@ -235,19 +235,20 @@ static void mneg_web_media(GString *g, struct msess *s, const int *pts,
 	for (size_t i = 0; i < n; i++)
 		mneg_rtpmap(g, pts[i], names[i]);
 	mneg_te(g, l->codec.te_pt);
-	g_string_append_printf(g, "a=ssrc:%u cname:rtcgate-%s\r\n"
-			       "a=candidate:1 1 udp 2130706431 %s %u typ host\r\n"
-			       "a=end-of-candidates\r\n", l->ssrc, s->id, ip,
-			       l->port);
+	g_string_append_printf(g, "a=ssrc:%u cname:rtcgate-%s\r\n", l->ssrc,
+			       s->id);
+	icefull_write_cands(s, g, offer);	/* lite: one host candidate */
 }
 
-/* Our plain RTP m=audio toward the SIP side. */
+/* Our m=audio toward the SIP side: RTP/AVP, or SRTP with SDES keys
+ * (msdes.c) when the policy or the SIP side's offer asks for it. */
 static void mneg_sip_media(GString *g, struct msess *s, const int *pts,
-			   const char *const *names, size_t n)
+			   const char *const *names, size_t n, bool offer)
 {
 	struct mleg *l = &s->sip;
 
-	g_string_append_printf(g, "m=audio %u RTP/AVP", l->port);
+	g_string_append_printf(g, "m=audio %u %s", l->port,
+			       msdes_proto(&l->sdes, offer));
 	for (size_t i = 0; i < n; i++)
 		g_string_append_printf(g, " %d", pts[i]);
 	if (l->codec.te_pt >= 0)
@@ -257,6 +258,7 @@ static void mneg_sip_media(GString *g, struct msess *s, const int *pts,
 		mneg_rtpmap(g, pts[i], names[i]);
 	mneg_te(g, l->codec.te_pt);
 	g_string_append_printf(g, "a=ptime:20\r\na=%s\r\n", mneg_dir(l->ldir));
+	msdes_write(&l->sdes, g, offer);
 }
 
 /* The peer's address for a plain RTP leg, from c= and the m= port.  In
@@ -283,6 +285,15 @@ static int mneg_sip_peer(struct mleg *l, const struct sdp_media *m,
 	memcpy(&l->peer, &a, sizeof(a));
 	l->peerlen = sizeof(a);
 	return 0;
+}
+
+/* What the SIP side may offer: plain RTP, or SDES-SRTP (msdes.c). */
+static bool mneg_sip_proto(const struct sdp_media *m)
+{
+	enum sdp_proto p = m->proto;
+
+	return p == SDP_PROTO_RTP_AVP || p == SDP_PROTO_RTP_AVPF ||
+	       p == SDP_PROTO_RTP_SAVP || p == SDP_PROTO_RTP_SAVPF;
 }
 
 /* WebRTC transport details of the browser's m= line. */
@@ -318,7 +329,7 @@ static int mneg_web_transport(struct msess *s, const struct sdp_media *m,
 	snprintf(l->remote_pwd, sizeof(l->remote_pwd), "%s", m->tp.pwd);
 	snprintf(l->mid, sizeof(l->mid), "%s", m->mid[0] ? m->mid : "0");
 	l->dir = m->dir;
-	return 0;
+	return icefull_remote(s, m, false, why, whylen) ? EPROTO : 0;
 }
 
 /* A later WebRTC description (re-offer, or the answer to ours): same
@@ -360,6 +371,8 @@ static int mneg_web_again(struct msess *s, const struct sdp_media *m,
 		LOG_INFO("sess", "%s: ICE restart (%s)", s->id,
 			 offer ? "browser's re-offer" : "browser's answer");
 	}
+	if (icefull_remote(s, m, restart, why, whylen))
+		return EPROTO;
 	snprintf(l->mid, sizeof(l->mid), "%s", m->mid[0] ? m->mid : "0");
 	return 0;
 }
@@ -436,14 +449,21 @@ static size_t mneg_web_list(const struct msess *s, int *pts,
 	return n;
 }
 
-/* Our offer to the SIP side, with our direction on it. */
+/* Our offer to the SIP side, with our direction (and SDES keys) on it. */
 static char *mneg_sip_offer(struct msess *s, const int *pts,
-			    const char **names, size_t n, enum sdp_dir d)
+			    const char **names, size_t n, enum sdp_dir d,
+			    char *why, size_t whylen)
 {
-	GString *g = g_string_new(NULL);
+	GString *g;
 
+	if (msdes_offer_out(&s->sip.sdes)) {
+		snprintf(why, whylen, "no SRTP keys for the SIP side");
+		return NULL;
+	}
+	g = g_string_new(NULL);
 	s->sip.ldir = d;
-	mneg_sip_media(g, s, pts, names, n);
+	mneg_sip_media(g, s, pts, names, n, true);
+	mvideo_sip_media(g, s, true);
 	return mneg_finish(s, &s->sip, g);
 }
 
@@ -454,9 +474,10 @@ static char *mneg_web_offer(struct msess *s, const int *pts,
 	GString *g = g_string_new(NULL);
 
 	s->web.ldir = d;
-	g_string_append_printf(g, "a=ice-lite\r\na=group:BUNDLE %s\r\n",
-			       s->web.mid);
+	g_string_append(g, icefull_lite_attr(s));
+	mvideo_bundle(g, s, true);
 	mneg_web_media(g, s, pts, names, n, true);
+	mvideo_web_media(g, s, true);
 	return mneg_finish(s, &s->web, g);
 }
 
@@ -486,7 +507,8 @@ static char *mneg_from_web(struct msess *s, const struct sdp_session *sd,
 	s->sip.codec.te_pt = te >= 0 ? PT_TE_SIP : -1;
 	n = mneg_sip_list(s, pts, names);
 	s->sip.dir = SDP_DIR_UNSET;
-	return mneg_sip_offer(s, pts, names, n, m->dir);
+	mvideo_web_read(s, sd);
+	return mneg_sip_offer(s, pts, names, n, m->dir, why, whylen);
 }
 
 /* SIP offer -> WebRTC offer. */
@@ -498,17 +520,18 @@ static char *mneg_from_sip(struct msess *s, const struct sdp_session *sd,
 	const char *names[3];
 	size_t n;
 
-	if (!m || (m->proto != SDP_PROTO_RTP_AVP &&
-		   m->proto != SDP_PROTO_RTP_AVPF)) {
-		snprintf(why, whylen, "no RTP/AVP audio in the offer%s",
-			 m && m->proto == SDP_PROTO_RTP_SAVP ?
-			 " (SDES-SRTP toward SIP is not built yet)" : "");
+	if (!m || !mneg_sip_proto(m)) {
+		snprintf(why, whylen, "no RTP/AVP or RTP/SAVP audio in the "
+			 "offer");
 		return NULL;
 	}
 	if (mneg_sip_peer(&s->sip, m, false)) {
 		snprintf(why, whylen, "offer has no IPv4 connection address");
 		return NULL;
 	}
+	if (msdes_offer_in(&s->sip.sdes, m, why, whylen) ||
+	    msdes_apply(&s->sip.sdes, &s->sip.srtp, why, whylen))
+		return NULL;
 	s->sip.dir = m->dir;
 	s->nsip_offer = mneg_collect(m, s->sip_offer, 8, &te);
 	if (!s->nsip_offer) {
@@ -520,6 +543,7 @@ static char *mneg_from_sip(struct msess *s, const struct sdp_session *sd,
 	n = mneg_web_list(s, pts, names);
 	snprintf(s->web.mid, sizeof(s->web.mid), "0");
 	s->web.dir = SDP_DIR_UNSET;
+	mvideo_sip_read(s, sd, false);
 	return mneg_web_offer(s, pts, names, n, m->dir);
 }
 
@@ -617,19 +641,24 @@ static int mneg_apply(struct msess *s, char *why, size_t whylen)
 static char *mneg_web_answer(struct msess *s, char *why, size_t whylen)
 {
 	struct sdp_session *sd = NULL;
-	size_t ai = SIZE_MAX;
+	size_t ai = SIZE_MAX, vi = SIZE_MAX;
 	GString *g;
 
 	if (mneg_parse(s->web_tmpl, &sd, why, whylen))
 		return NULL;
 	mneg_audio(sd, &ai);
+	for (size_t i = 0; i < sd->nmedia && vi == SIZE_MAX; i++)
+		if (sd->media[i].kind == SDP_MEDIA_VIDEO)
+			vi = i;
 	g = g_string_new(NULL);
-	g_string_append_printf(g, "a=ice-lite\r\na=group:BUNDLE %s\r\n",
-			       s->web.mid);
+	g_string_append(g, icefull_lite_attr(s));
+	mvideo_bundle(g, s, false);
 	for (size_t i = 0; i < sd->nmedia; i++) {
 		if (i == ai) {
 			const char *name = s->web.codec.name;
 			mneg_web_media(g, s, &s->web.codec.pt, &name, 1, false);
+		} else if (i == vi && s->vid.on) {
+			mvideo_web_media(g, s, false);
 		} else {
 			mneg_reject(g, &sd->media[i], s->md->cfg.media_ip);
 		}
@@ -644,7 +673,11 @@ static char *mneg_sip_answer(struct msess *s)
 	const char *name = s->sip.codec.name;
 	GString *g = g_string_new(NULL);
 
-	mneg_sip_media(g, s, &s->sip.codec.pt, &name, 1);
+	if (s->vid.sip_vfirst)
+		mvideo_sip_media(g, s, false);
+	mneg_sip_media(g, s, &s->sip.codec.pt, &name, 1, false);
+	if (!s->vid.sip_vfirst)
+		mvideo_sip_media(g, s, false);
 	return mneg_finish(s, &s->sip, g);
 }
 
@@ -661,6 +694,9 @@ static int mneg_sip_answered(struct msess *s, const struct sdp_session *sd,
 		snprintf(why, whylen, "the SIP side refused audio");
 		return EPROTO;
 	}
+	if (msdes_answer_in(&s->sip.sdes, m, why, whylen) ||
+	    msdes_apply(&s->sip.sdes, &s->sip.srtp, why, whylen))
+		return EPROTO;
 	if (!mneg_collect(m, got, 8, &te)) {
 		snprintf(why, whylen, "the SIP side chose no codec we offered");
 		return EPROTO;
@@ -683,7 +719,10 @@ static int mneg_sip_answered(struct msess *s, const struct sdp_session *sd,
 	 * (what the browser offered is in the template, web_offer's te). */
 	if (te < 0)
 		s->web.codec.te_pt = -1;
-	return mneg_apply(s, why, whylen);
+	if (mneg_apply(s, why, whylen))
+		return EBUSY;
+	mvideo_sip_read(s, sd, s->answered);
+	return mvideo_apply(s, MLEG_WEB, why, whylen);
 }
 
 /* Browser answer to our offer: pick the SIP codec (from its offer). */
@@ -721,7 +760,10 @@ static int mneg_web_answered(struct msess *s, const struct sdp_session *sd,
 		return EPROTO;
 	}
 	mneg_codec_set(&s->sip.codec, sc);
-	return mneg_apply(s, why, whylen);
+	if (mneg_apply(s, why, whylen))
+		return EBUSY;
+	mvideo_web_read(s, sd);
+	return mvideo_apply(s, MLEG_SIP, why, whylen);
 }
 
 /* The first exchange: the answer for the side that offered. */
@@ -795,8 +837,8 @@ static bool mneg_keeps_codec(const struct mleg *l, const struct sdp_codec *c,
 
 /* A re-offer from the browser. */
 static char *mneg_update_web(struct msess *s, const struct sdp_media *m,
-			     const char *text, bool *forward, char *why,
-			     size_t whylen)
+			     const char *text, bool vchg, bool *forward,
+			     char *why, size_t whylen)
 {
 	struct sdp_codec got[8];
 	int te, pts[4];
@@ -818,7 +860,7 @@ static char *mneg_update_web(struct msess *s, const struct sdp_media *m,
 	 * picks from them. */
 	memcpy(s->web_offer, got, n * sizeof(got[0]));
 	s->nweb_offer = n;
-	if (m->dir == s->web.dir && !s->upd.codecs) {
+	if (m->dir == s->web.dir && !s->upd.codecs && !vchg) {
 		*forward = false;
 		return mneg_web_answer(s, why, whylen);
 	}
@@ -828,25 +870,28 @@ static char *mneg_update_web(struct msess *s, const struct sdp_media *m,
 	s->web.dir = m->dir;	/* stop sending to a browser that holds now */
 	if (!s->upd.codecs) {
 		const char *name = s->sip.codec.name;
-		return mneg_sip_offer(s, &s->sip.codec.pt, &name, 1, m->dir);
+		return mneg_sip_offer(s, &s->sip.codec.pt, &name, 1, m->dir,
+				      why, whylen);
 	}
 	s->web.codec.te_pt = te;
 	s->sip.codec.te_pt = te >= 0 ? PT_TE_SIP : -1;
 	n = mneg_sip_list(s, pts, names);
-	return mneg_sip_offer(s, pts, names, n, m->dir);
+	return mneg_sip_offer(s, pts, names, n, m->dir, why, whylen);
 }
 
 /* A re-offer from the SIP side. */
 static char *mneg_update_sip(struct msess *s, const struct sdp_media *m,
-			     bool *forward, char *why, size_t whylen)
+			     bool vchg, bool *forward, char *why,
+			     size_t whylen)
 {
 	struct sdp_codec got[8];
 	int te, pts[3];
 	const char *names[3];
 	size_t n;
 
-	if (m->proto != SDP_PROTO_RTP_AVP && m->proto != SDP_PROTO_RTP_AVPF) {
-		snprintf(why, whylen, "no RTP/AVP audio in the re-offer");
+	if (!mneg_sip_proto(m)) {
+		snprintf(why, whylen, "no RTP/AVP or RTP/SAVP audio in the "
+			 "re-offer");
 		return NULL;
 	}
 	n = mneg_collect(m, got, 8, &te);
@@ -858,11 +903,16 @@ static char *mneg_update_sip(struct msess *s, const struct sdp_media *m,
 		snprintf(why, whylen, "re-offer has no IPv4 connection address");
 		return NULL;
 	}
+	/* new keys, or SRTP dropped, take effect at once (RFC 4568 7.1.4:
+	 * the offerer is ready for them as it offers) */
+	if (msdes_offer_in(&s->sip.sdes, m, why, whylen) ||
+	    msdes_apply(&s->sip.sdes, &s->sip.srtp, why, whylen))
+		return NULL;
 	s->upd = (struct mupdate){ .from = MLEG_SIP, .dir = m->dir,
 		.codecs = !mneg_keeps_codec(&s->sip, got, n) };
 	memcpy(s->sip_offer, got, n * sizeof(got[0]));
 	s->nsip_offer = n;
-	if (m->dir == s->sip.dir && !s->upd.codecs) {
+	if (m->dir == s->sip.dir && !s->upd.codecs && !vchg) {
 		*forward = false;
 		return mneg_sip_answer(s);
 	}
@@ -885,6 +935,7 @@ char *mneg_update(struct msess *s, enum mleg_kind side, const char *sdp,
 	struct sdp_session *sd = NULL;
 	const struct sdp_media *m;
 	char *out = NULL;
+	bool vchg;
 
 	if (!s->answered) {
 		snprintf(why, whylen, "the first offer/answer is not complete");
@@ -900,10 +951,17 @@ char *mneg_update(struct msess *s, enum mleg_kind side, const char *sdp,
 	if (!m)
 		snprintf(why, whylen, "no audio in the re-offer (putting audio "
 			 "on port 0 is not supported: delete the session)");
-	else if (side == MLEG_WEB)
-		out = mneg_update_web(s, m, sdp, forward, why, whylen);
-	else
-		out = mneg_update_sip(s, m, forward, why, whylen);
+	else if (side == MLEG_WEB) {
+		/* video added, removed or its direction changed: the other
+		 * side must hear of it (mvideo.c) */
+		vchg = mvideo_changed(s, MLEG_WEB, sd);
+		mvideo_web_read(s, sd);
+		out = mneg_update_web(s, m, sdp, vchg, forward, why, whylen);
+	} else {
+		vchg = mvideo_changed(s, MLEG_SIP, sd);
+		mvideo_sip_read(s, sd, true);
+		out = mneg_update_sip(s, m, vchg, forward, why, whylen);
+	}
 	sdp_session_release(sd);
 	return out;
 }

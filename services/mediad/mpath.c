@@ -24,8 +24,8 @@ enum { MPATH_STEP_US = 10000, MPATH_IDLE_US = 1000000 };
 
 #define MD_INC(s, i) metrics_inc(&(s)->md->svc.metrics, (i))
 
-static bool mpath_same(const struct sockaddr_storage *a, socklen_t al,
-		       const struct sockaddr_storage *b, socklen_t bl)
+bool mpath_same(const struct sockaddr_storage *a, socklen_t al,
+		const struct sockaddr_storage *b, socklen_t bl)
 {
 	if (al != bl || a->ss_family != b->ss_family)
 		return false;
@@ -159,12 +159,32 @@ static void mpath_to_web(struct msess *s, uint8_t *p, size_t len, size_t cap)
 	mpath_send(w, p, len);
 }
 
-/* RTP toward the SIP leg, counted for our SRs on it. */
-static void mpath_to_sip(struct mleg *o, const uint8_t *p, size_t len)
+/* RTP toward the SIP leg, counted for our SRs on it; SRTP when SDES
+ * keyed it (msdes.c).  cap: the buffer's size, for the SRTP tag. */
+static void mpath_to_sip(struct mleg *o, uint8_t *p, size_t len, size_t cap)
 {
-	if (o->peerlen)
-		mrtcp_tx_rtp(&o->rtcp, p, len, (uint64_t)clock_wall_us());
+	if (!o->peerlen)
+		return;
+	mrtcp_tx_rtp(&o->rtcp, p, len, (uint64_t)clock_wall_us());
+	if (o->srtp && srtpx_protect_rtp(o->srtp, p, &len, cap))
+		return;
 	mpath_send(o, p, len);
+}
+
+/* SRTP or SRTCP from the SIP leg's peer, unprotected in place: false
+ * (dropped and counted, per leg too) when it does not verify. */
+static bool mpath_sip_unprotect(struct msess *s, struct mleg *l, uint8_t *p,
+				size_t *n, bool rtcp)
+{
+	enum srtpx_verdict v = rtcp ? srtpx_unprotect_rtcp(l->srtp, p, n)
+				    : srtpx_unprotect_rtp(l->srtp, p, n);
+
+	if (v == SRTPX_OK)
+		return true;
+	msdes_count(&l->sdes, v);
+	MD_INC(s, v == SRTPX_AUTH_FAIL ? MM_SRTP_AUTH :
+		  v == SRTPX_REPLAY ? MM_SRTP_REPLAY : MM_SRTP_OTHER);
+	return false;
 }
 
 /* SIP -> browser, transcoding: G.711 in, 20 ms Opus frames out. */
@@ -185,6 +205,8 @@ static void mpath_sip_to_opus(struct msess *s, const uint8_t *pay, size_t n)
 	}
 }
 
+enum { MPATH_MISORDER = 100 };	/* RFC 3550 A.1's MAX_MISORDER */
+
 /* Browser -> SIP, transcoding: one Opus packet in, G.711 out in 20 ms
  * packets; a gap of one packet is rebuilt from the next one's FEC. */
 static void mpath_opus_to_sip(struct msess *s, const uint8_t *rtp,
@@ -193,7 +215,8 @@ static void mpath_opus_to_sip(struct msess *s, const uint8_t *rtp,
 	struct mleg *o = &s->sip;
 	enum xcode_law law = !strcmp(o->codec.name, "PCMA") ? XCODE_ALAW
 							     : XCODE_ULAW;
-	uint8_t pcm[XCODE_PKT_SAMPLES_MAX * 2], pkt[RTP_HDR_MIN + 160];
+	uint8_t pcm[XCODE_PKT_SAMPLES_MAX * 2];
+	uint8_t pkt[RTP_HDR_MIN + 160 + SRTPX_TRAILER_MAX];
 	int got = 0, r;
 	uint16_t seq = rtp_seq(rtp);
 
@@ -201,8 +224,12 @@ static void mpath_opus_to_sip(struct msess *s, const uint8_t *rtp,
 		got = xcode_opus_lost(s->xc, pay, n, 0, law, pcm, sizeof(pcm));
 	if (got < 0)
 		got = 0;
-	if (s->web_seq_ok && (int16_t)(seq - s->web_seq) <= 0)
-		return;		/* late or repeated: already played out */
+	/* Late or repeated: already played out.  A larger step back is a
+	 * new run (another SSRC, a restarted counter): decoded, or every
+	 * packet until its numbers caught up would be thrown away. */
+	if (s->web_seq_ok && (int16_t)(seq - s->web_seq) <= 0 &&
+	    (int16_t)(seq - s->web_seq) > -MPATH_MISORDER)
+		return;
 	s->web_seq = seq;
 	s->web_seq_ok = true;
 	r = xcode_opus_to_g711(s->xc, pay, n, law, pcm + got,
@@ -215,7 +242,7 @@ static void mpath_opus_to_sip(struct msess *s, const uint8_t *rtp,
 	for (int off = 0; off + 160 <= got; off += 160) {
 		mpath_header(o, pkt, 160, false);
 		memcpy(pkt + RTP_HDR_MIN, pcm + off, 160);
-		mpath_to_sip(o, pkt, sizeof(pkt));
+		mpath_to_sip(o, pkt, RTP_HDR_MIN + 160, sizeof(pkt));
 	}
 }
 
@@ -258,7 +285,8 @@ static void mpath_te_send(struct msess *s, struct mleg *out,
 	if (out == &s->web)
 		mpath_to_web(s, pkt, RTP_HDR_MIN + MDTMF_PAYLOAD, sizeof(pkt));
 	else
-		mpath_to_sip(out, pkt, RTP_HDR_MIN + MDTMF_PAYLOAD);
+		mpath_to_sip(out, pkt, RTP_HDR_MIN + MDTMF_PAYLOAD,
+			     sizeof(pkt));
 }
 
 /* Transcoding: a telephone-event crosses with the other leg's payload
@@ -313,12 +341,21 @@ static void mpath_forward(struct msess *s, struct mleg *in, uint8_t *p,
 			mpath_sip_to_opus(s, p + h.hdr_len, h.payload_len);
 		return;
 	}
-	if (s->transcode || rtp_rewrite_apply(&out->rw, p, len))
-		return;		/* unmapped PT (e.g. CN), or stale */
+	if (s->transcode)
+		return;
+	switch (rtp_rewrite_apply(&out->rw, p, len)) {
+	case 0:
+		break;
+	case -RTP_ERR_PT:	/* not negotiated here (CN, video's ...) */
+		MD_INC(s, MM_DROP_DEMUX);
+		return;
+	default:
+		return;		/* stale */
+	}
 	if (out == &s->web)
 		mpath_to_web(s, p, len, cap);
 	else
-		mpath_to_sip(out, p, len);
+		mpath_to_sip(out, p, len, cap);
 }
 
 int mpath_dtmf_queue(struct msess *s, struct mleg *l, const char *digits,
@@ -405,8 +442,8 @@ static bool mpath_rtcp_to_sip(struct msess *s, struct mleg *o,
 }
 
 /* A compound out of leg o: SRTCP toward the browser, plain toward SIP. */
-static void mpath_rtcp_send(struct msess *s, struct mleg *o, uint8_t *p,
-			    size_t len, size_t cap)
+void mpath_rtcp_send(struct msess *s, struct mleg *o, uint8_t *p,
+		     size_t len, size_t cap)
 {
 	bool sent;
 
@@ -416,7 +453,9 @@ static void mpath_rtcp_send(struct msess *s, struct mleg *o, uint8_t *p,
 		if (sent)
 			mpath_send(o, p, len);
 	} else {
-		sent = mpath_rtcp_to_sip(s, o, p, len);
+		sent = (!o->srtp || !srtpx_protect_rtcp(o->srtp, p, &len,
+							cap)) &&
+		       mpath_rtcp_to_sip(s, o, p, len);
 	}
 	MD_INC(s, sent ? MM_RTCP_OUT : MM_RTCP_DROP);
 }
@@ -496,6 +535,8 @@ static void mpath_web_srtp(struct msess *s, uint8_t *p, size_t len,
 		return;
 	}
 	w->last_rx_us = (uint64_t)clock_wall_us();
+	if (mvpath_web_in(s, p, len, cap, rtcp))
+		return;		/* BUNDLE: the video m= section's */
 	if (rtcp)
 		mpath_rtcp_in(s, w, p, len, cap);
 	else
@@ -517,6 +558,14 @@ static void mpath_web_in(struct msess *s, uint8_t *p, size_t n, size_t cap,
 		MD_INC(s, MM_DROP_SOURCE);
 		return;
 	}
+	mpath_web_media(s, p, n, cap, d);
+}
+
+void mpath_web_media(struct msess *s, uint8_t *p, size_t n, size_t cap,
+		     enum rtp_demux d)
+{
+	struct mleg *w = &s->web;
+
 	w->rx++;
 	if (d == RTP_DEMUX_DTLS && w->dtls) {
 		if (dtls_conn_state(w->dtls) == DTLS_STATE_NEW)
@@ -528,6 +577,16 @@ static void mpath_web_in(struct msess *s, uint8_t *p, size_t n, size_t cap,
 		mpath_web_srtp(s, p, n, cap, d == RTP_DEMUX_RTCP);
 	} else {
 		MD_INC(s, MM_DROP_BAD);
+	}
+}
+
+void mpath_web_up(struct msess *s)
+{
+	struct mleg *l = &s->web;
+
+	if (l->dtls && dtls_conn_state(l->dtls) == DTLS_STATE_NEW) {
+		dtls_conn_start(l->dtls, (uint64_t)clock_wall_us());
+		mpath_dtls_flush(l);
 	}
 }
 
@@ -560,6 +619,8 @@ static void mpath_sip_rtcp(struct msess *s, struct mleg *l, uint8_t *p,
 		MD_INC(s, MM_RTCP_DROP);
 		return;
 	}
+	if (l->srtp && !mpath_sip_unprotect(s, l, p, &n, true))
+		return;
 	memcpy(&l->rtcp.rpeer, from, fl);
 	l->rtcp.rpeerlen = fl;
 	l->rx++;
@@ -572,24 +633,30 @@ static void mpath_sip_in(struct msock *k, uint8_t *p, size_t n, size_t cap,
 {
 	struct msess *s = k->s;
 	struct mleg *l = k->leg;
+	bool rtcp;
 
 	if (k->rtcp) {
 		mpath_sip_rtcp(s, l, p, n, cap, from, fl);
 		return;
 	}
+	if (l->latched && !mpath_same(from, fl, &l->peer, l->peerlen)) {
+		MD_INC(s, MM_DROP_SOURCE);
+		return;
+	}
+	rtcp = rtp_demux_classify(p, n) == RTP_DEMUX_RTCP;
+	/* SDES-SRTP: only a packet that verifies counts, or latches. */
+	if (l->srtp && !mpath_sip_unprotect(s, l, p, &n, rtcp))
+		return;
 	/* Symmetric RTP: latch the first RTP packet's source, then only it. */
 	if (!l->latched) {
 		memcpy(&l->peer, from, fl);
 		l->peerlen = fl;
 		l->latched = true;
-	} else if (!mpath_same(from, fl, &l->peer, l->peerlen)) {
-		MD_INC(s, MM_DROP_SOURCE);
-		return;
 	}
 	l->rx++;
 	l->last_rx_us = (uint64_t)clock_wall_us();
 	/* rtcp-mux on the SIP side (RFC 5761 4): RTCP on the RTP port. */
-	if (rtp_demux_classify(p, n) == RTP_DEMUX_RTCP) {
+	if (rtcp) {
 		l->rtcp.peer_mux = true;
 		mpath_rtcp_in(s, l, p, n, cap);
 		return;
@@ -607,7 +674,9 @@ void mpath_readable(struct msock *k, uint8_t *buf, size_t cap)
 		if (n <= 0)
 			return;
 		metrics_inc(&k->s->md->svc.metrics, MM_PKT_IN);
-		if (k->leg->kind == MLEG_WEB)
+		if (k->leg == &k->s->vsip)
+			mvpath_sip_in(k, buf, (size_t)n, cap, &from, fl);
+		else if (k->leg->kind == MLEG_WEB)
 			mpath_web_in(k->s, buf, (size_t)n, cap, &from, fl);
 		else
 			mpath_sip_in(k, buf, (size_t)n, cap, &from, fl);

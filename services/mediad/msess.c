@@ -7,6 +7,7 @@
 #include "log.h"
 
 #include <errno.h>
+#include <openssl/crypto.h>
 #include <openssl/rand.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,7 +69,11 @@ int msess_new(struct mediad *md, struct mworker *w, const char *id,
 	s->created_us = (uint64_t)clock_wall_us();
 	msess_leg_init(s, &s->web, MLEG_WEB);
 	msess_leg_init(s, &s->sip, MLEG_SIP);
-	if (icelite_init(&s->web.ice, NULL) || msess_ports(s, why, whylen)) {
+	msess_leg_init(s, &s->vweb, MLEG_WEB);
+	msess_leg_init(s, &s->vsip, MLEG_SIP);
+	s->sip.sdes.policy = (enum msdes_policy)md->cfg.sip_srtp;
+	if (icelite_init(&s->web.ice, NULL) || msess_ports(s, why, whylen) ||
+	    icefull_leg_new(s, why, whylen)) {
 		if (!why[0])
 			snprintf(why, whylen, "ICE setup failed");
 		msess_free(s);
@@ -84,14 +89,17 @@ static void msess_leg_free(struct msess *s, struct mleg *l)
 	mport_close(s->md->ports, l->port, l->sock.fd, l->rsock.fd);
 	dtls_conn_free(l->dtls);
 	srtpx_free(l->srtp);
+	OPENSSL_cleanse(&l->sdes, sizeof(l->sdes));	/* SDES keys */
 }
 
 void msess_free(struct msess *s)
 {
 	if (!s)
 		return;
+	icefull_leg_free(s);
 	msess_leg_free(s, &s->web);
 	msess_leg_free(s, &s->sip);
+	msess_leg_free(s, &s->vsip);	/* video port pair, if opened */
 	if (s->xc) {
 		xcode_free(s->xc);
 		atomic_fetch_sub(&s->md->ntranscode, 1);
@@ -128,9 +136,14 @@ json_t *msess_stats(const struct msess *s)
 	json_object_set_new(m, "transcode", json_boolean(s->transcode));
 	json_object_set_new(m, "web", msess_leg_stats(&s->web));
 	json_object_set_new(m, "sip", msess_leg_stats(&s->sip));
+	json_object_set_new(m, "video", mvideo_stats(s));
 	json_object_set_new(m, "dtls", json_string(s->web.dtls ?
 		dtls_state_name(dtls_conn_state(s->web.dtls)) : "none"));
 	json_object_set_new(m, "srtp", json_boolean(s->web.srtp != NULL));
+	json_object_set_new(m, "ice", icefull_stats(s));
+	/* SDES-SRTP on the SIP leg: suite and drops, or null */
+	json_object_set_new(json_object_get(m, "sip"), "srtp",
+			    msdes_stats(&s->sip.sdes));
 	return m;
 }
 

@@ -4,10 +4,12 @@
 #define RTCGATE_MSESS_H
 
 #include "dtls.h"
+#include "icefull.h"
 #include "icelite.h"
 #include "mdtmf.h"
 #include "mediad.h"
 #include "mrtcp.h"
+#include "msdes.h"
 #include "mtimer.h"
 #include "sdp.h"
 #include "srtpx.h"
@@ -54,6 +56,7 @@ struct mleg {
 	guint o_hash;			/* ... and a hash of that SDP's body */
 	uint64_t last_rx_us;
 	uint64_t rx, tx;
+	uint64_t rx_bytes, tx_bytes;	/* video legs: RTP payload bytes */
 	uint64_t held;			/* not sent: this direction on hold */
 	/* RFC 4733 */
 	struct mdtmf_rx dtmf_rx;	/* events arriving on this leg */
@@ -64,6 +67,8 @@ struct mleg {
 	uint32_t te_in_ts, te_out_ts;	/* ... its timestamp in and out */
 	uint64_t dtmf_events;		/* events seen arriving */
 	struct mrtcp rtcp;		/* RTCP on this leg (mrtcp.c) */
+	struct msdes sdes;		/* SIP leg: SDES-SRTP keys (msdes.c);
+					   srtp below is then its SRTP */
 	/* WebRTC leg only */
 	struct icelite ice;
 	struct dtls_conn *dtls;
@@ -74,6 +79,8 @@ struct mleg {
 	char remote_fp[SDP_FP_LEN];
 	char remote_pwd[SDP_ICE_LEN];	/* to tell an ICE restart */
 	bool ice_restarting;		/* new credentials not yet checked */
+	struct icefull *full;		/* full ICE mode's agent (icefull.c) */
+	unsigned trickled;		/* media_candidate this generation */
 };
 
 /* A re-offer (media_update) waiting for the other side's answer. */
@@ -85,6 +92,30 @@ struct mupdate {
 };
 
 enum msess_origin { MSESS_FROM_WEB, MSESS_FROM_SIP };
+
+enum { MVIDEO_SSRCS = 8, MVIDEO_FB = 4 };
+
+/* Video (mvideo.c, mvpath.c): VP8 relayed, never transcoded, between the
+ * browser's video m= section (bundled on the web leg's transport) and an
+ * m=video of its own port pair on the SIP side.  The two struct mleg
+ * (vweb, vsip in struct msess) carry codec, SSRC, rewriter, RTCP and
+ * counters as the audio legs do; vweb has no socket of its own. */
+struct mvideo {
+	bool web_has, sip_has;		/* that side's last SDP had m=video */
+	bool sip_vfirst;		/* ... before its m=audio */
+	bool web_ok, sip_ok;		/* ... with VP8 on a port */
+	bool on;			/* both: VP8 flows */
+	enum sdp_dir web_dir, sip_dir;	/* as offered / answered */
+	int web_pt, sip_pt;		/* VP8 on each side */
+	char mid[SDP_MID_LEN];		/* the browser's video mid */
+	size_t nfb;			/* rtcp-fb we keep: the offerer's */
+	char fb[MVIDEO_FB][SDP_FB_LEN];
+	/* BUNDLE demux: SSRCs the browser declared (a=ssrc) per m=; none
+	 * declared: learnt from the payload type of its first packets. */
+	size_t na, nv;
+	uint32_t assrc[MVIDEO_SSRCS], vssrc[MVIDEO_SSRCS];
+	bool a_declared, v_declared;
+};
 
 struct msess {
 	char id[MSESS_ID_LEN];
@@ -99,6 +130,8 @@ struct msess {
 	bool web_seq_ok;		/* web_seq: last Opus seq decoded */
 	uint16_t web_seq;
 	struct mleg web, sip;
+	struct mleg vweb, vsip;		/* video (struct mvideo) */
+	struct mvideo vid;
 	struct xcode *xc;
 	char *offer_sdp;		/* the first offer, owned */
 	uint64_t created_us;
@@ -154,10 +187,65 @@ void mpath_tick(struct msess *s, uint64_t now_us);
 /* When mpath_tick must next run for s (after a tick, or a request). */
 uint64_t mpath_next_us(const struct msess *s, uint64_t now_us);
 void mpath_send(struct mleg *leg, const uint8_t *p, size_t len);
+/* A WebRTC datagram from the verified peer (d: its RFC 7983 class), past
+ * ICE: DTLS or SRTP/SRTCP.  Lite mode after its source check; full mode
+ * for what libnice delivers. */
+void mpath_web_media(struct msess *s, uint8_t *p, size_t n, size_t cap,
+		     enum rtp_demux d);
+/* Full ICE selected a pair: start DTLS if not yet (lite mode does it on
+ * the first valid check). */
+void mpath_web_up(struct msess *s);
 /* media_dtmf: queue digits on a leg.  0, EINVAL, ENOSPC or ENOTSUP (no
  * telephone-event on that leg). */
 int mpath_dtmf_queue(struct msess *s, struct mleg *l, const char *digits,
 		     unsigned dur_ms);
+
+/* mvideo.c: video offer/answer pieces, called from mneg.c.  The
+ * sd arguments are parsed SDP of the side named. */
+struct sdp_session;
+/* A browser's offer or answer: its VP8, mid, rtcp-fb, SSRCs. */
+void mvideo_web_read(struct msess *s, const struct sdp_session *sd);
+/* A SIP side's offer or answer: its VP8 and address (video is off when
+ * there is no IPv4 address to reach). */
+void mvideo_sip_read(struct msess *s, const struct sdp_session *sd,
+		     bool again);
+/* Our m=video toward the SIP side (offer or answer): port 0 when off. */
+void mvideo_sip_media(GString *g, struct msess *s, bool offer);
+/* Our m=video toward the browser (offer or answer), bundled. */
+void mvideo_web_media(GString *g, struct msess *s, bool offer);
+/* a=group:BUNDLE line of our WebRTC SDP (audio mid, video mid if on). */
+void mvideo_bundle(GString *g, struct msess *s, bool offer);
+/* After an answer: decide whether video flows, open the SIP video port
+ * pair if needed, set up the rewriters.  0 or an errno (why set). */
+int mvideo_apply(struct msess *s, enum mleg_kind offerer, char *why,
+		 size_t whylen);
+/* Does an offer from side change video (added, removed, direction)? */
+bool mvideo_changed(const struct msess *s, enum mleg_kind side,
+		    const struct sdp_session *sd);
+/* BUNDLE demux of one RTP packet from the browser (after SRTP). */
+enum mvideo_demux { MVIDEO_AUDIO, MVIDEO_VIDEO, MVIDEO_DROP };
+enum mvideo_demux mvideo_demux_rtp(struct msess *s, uint8_t pt,
+				   uint32_t ssrc);
+/* The same for an RTCP compound: video when it names a video SSRC. */
+bool mvideo_rtcp_is_video(const struct msess *s, const uint8_t *p,
+			  size_t len);
+json_t *mvideo_stats(const struct msess *s);
+
+/* mvpath.c: the video packet path */
+/* RTP/RTCP from the browser, decrypted: true when video took it. */
+bool mvpath_web_in(struct msess *s, uint8_t *p, size_t len, size_t cap,
+		   bool rtcp);
+void mvpath_sip_in(struct msock *k, uint8_t *p, size_t n, size_t cap,
+		   const struct sockaddr_storage *from, socklen_t fl);
+/* NACKs about media (our SSRC toward their sender) name our sequence
+ * numbers: move each lost packet id back by seq_off, in place. */
+void mvpath_nack_back(uint8_t *buf, size_t len, uint32_t media,
+		      uint16_t seq_off);
+/* mpath.c pieces mvpath.c shares */
+bool mpath_same(const struct sockaddr_storage *a, socklen_t al,
+		const struct sockaddr_storage *b, socklen_t bl);
+void mpath_rtcp_send(struct msess *s, struct mleg *o, uint8_t *p,
+		     size_t len, size_t cap);
 
 /* mworker.c */
 struct mworker {
@@ -168,12 +256,15 @@ struct mworker {
 	struct handoff *ho;
 	GHashTable *sessions;		/* id -> struct msess */
 	struct mtimer_heap timers;	/* sessions by next mpath_tick */
+	GMainContext *ctx;		/* full ICE mode: the agents' loop */
 	_Atomic int nsessions, ntranscode;
 	volatile int stop;
 };
 int mworker_start(struct mediad *md, int idx, struct mworker **wp);
 void mworker_stop(struct mworker *w);
 int mworker_watch(struct mworker *w, struct msock *k);
+/* One epoll wait (timeout_ms) and what it brought. */
+void mworker_batch(struct mworker *w, int timeout_ms);
 /* A bus request for this worker: handled on its thread, answered there. */
 int mworker_post(struct mworker *w, json_t *req, const char *reply);
 

@@ -62,6 +62,9 @@ static json_t *mworker_sdp_reply(struct msess *s, char *sdp)
 	if (s->web.codec.pt >= 0)
 		json_object_set_new(m, "codec", json_pack("{s:s, s:s}", "web",
 			s->web.codec.name, "sip", s->sip.codec.name));
+	if (s->vid.on && json_object_get(m, "codec"))	/* relayed as is */
+		json_object_set_new(json_object_get(m, "codec"), "video",
+				    json_string("VP8"));
 	g_free(sdp);
 	return m;
 }
@@ -75,14 +78,46 @@ static json_t *mworker_ok(struct msess *s)
 	return m;
 }
 
-static json_t *mworker_create(struct mworker *w, const json_t *req)
+/* A new session's offer/answer; the session is in w->sessions already.
+ * On a refusal it is removed and freed. */
+static json_t *mworker_create_sdp(struct mworker *w, struct msess *s,
+				  const json_t *req)
 {
 	const char *side = busmsg_str(req, "side");
+	char why[160] = "";
+	char *sdp = mneg_create(s, strcmp(side, "sip") ? MSESS_FROM_WEB :
+				MSESS_FROM_SIP, busmsg_str(req, "sdp"), why,
+				sizeof(why));
+
+	if (!sdp) {
+		metrics_inc(&w->md->svc.metrics, MM_SDP_BAD);
+		LOG_INFO("sess", "refused a %s offer: %s", side, why);
+		mtimer_cancel(&w->timers, &s->timer);
+		g_hash_table_remove(w->sessions, s->id);
+		atomic_fetch_sub(&w->nsessions, 1);
+		msess_free(s);
+		return busmsg_error(BUSMSG_E_FIELD, why);
+	}
+	metrics_inc(&w->md->svc.metrics, MM_CREATED);
+	LOG_INFO("sess", "%s: created from a %s offer (web %u, sip %u)", s->id,
+		 side, s->web.port, s->sip.port);
+	return mworker_sdp_reply(s, sdp);
+}
+
+/* Full ICE with a STUN server: the reply waited for gathering. */
+static void mworker_gathered(struct msess *s, json_t *req, const char *reply)
+{
+	mworker_reply(s->w, reply, mworker_create_sdp(s->w, s, req));
+}
+
+/* NULL when the reply is deferred (icefull_defer). */
+static json_t *mworker_create(struct mworker *w, const json_t *req,
+			      const char *reply)
+{
 	const char *owner = busmsg_str(req, "owner");
 	char id[MSESS_ID_LEN], why[160] = "";
 	static _Atomic unsigned seq;
 	struct msess *s;
-	char *sdp;
 
 	if (atomic_load(&w->md->draining))
 		return busmsg_error(BUSMSG_E_FIELD, "draining: no new sessions");
@@ -94,29 +129,28 @@ static json_t *mworker_create(struct mworker *w, const json_t *req)
 		metrics_inc(&w->md->svc.metrics, MM_REFUSED);
 		return busmsg_error(BUSMSG_E_FIELD, why);
 	}
-	sdp = mneg_create(s, strcmp(side, "sip") ? MSESS_FROM_WEB :
-			  MSESS_FROM_SIP, busmsg_str(req, "sdp"), why,
-			  sizeof(why));
-	if (!sdp) {
-		metrics_inc(&w->md->svc.metrics, MM_SDP_BAD);
-		LOG_INFO("sess", "refused a %s offer: %s", side, why);
+	/* the b2bua's per-route choice of SDES toward SIP, if any */
+	if (json_object_get(req, "sip_srtp") &&
+	    msdes_policy_parse(busmsg_str(req, "sip_srtp"),
+			       &s->sip.sdes.policy)) {
 		msess_free(s);
-		return busmsg_error(BUSMSG_E_FIELD, why);
+		return busmsg_error(BUSMSG_E_FIELD, "sip_srtp must be off, "
+				    "optional or mandatory");
 	}
 	if (owner)
 		snprintf(s->owner, sizeof(s->owner), "%s", owner);
 	if (mtimer_arm(&w->timers, &s->timer, (uint64_t)clock_wall_us())) {
 		metrics_inc(&w->md->svc.metrics, MM_REFUSED);
 		msess_free(s);
-		g_free(sdp);
 		return busmsg_error(BUSMSG_E_FIELD, "out of memory");
 	}
 	g_hash_table_insert(w->sessions, s->id, s);
 	atomic_fetch_add(&w->nsessions, 1);
-	metrics_inc(&w->md->svc.metrics, MM_CREATED);
-	LOG_INFO("sess", "%s: created from a %s offer (web %u, sip %u)", s->id,
-		 side, s->web.port, s->sip.port);
-	return mworker_sdp_reply(s, sdp);
+	if (icefull_gathering(s)) {
+		icefull_defer(s, req, reply, mworker_gathered);
+		return NULL;
+	}
+	return mworker_create_sdp(w, s, req);
 }
 
 static void mworker_delete(struct mworker *w, struct msess *s)
@@ -248,6 +282,8 @@ static json_t *mworker_on_session(struct mworker *w, const char *kind,
 		return mworker_update(w, s, req);
 	if (!strcmp(kind, "media_dtmf"))
 		return mworker_dtmf(w, s, req);
+	if (!strcmp(kind, "media_candidate"))
+		return icefull_trickle(s, req);
 	return busmsg_error(BUSMSG_E_KIND, "unknown media request");
 }
 
@@ -277,7 +313,7 @@ static void mworker_on_req(void *data, void *arg)
 		mworker_expire(w);
 	else
 		mworker_reply(w, r->reply, !strcmp(kind, "media_create") ?
-			      mworker_create(w, r->msg) :
+			      mworker_create(w, r->msg, r->reply) :
 			      mworker_on_session(w, kind, r->msg));
 	json_decref(r->msg);
 	free(r->reply);
@@ -324,31 +360,39 @@ static void mworker_tick(struct mworker *w)
 	}
 }
 
-static void *mworker_main(void *arg)
+void mworker_batch(struct mworker *w, int timeout_ms)
 {
-	struct mworker *w = arg;
 	struct epoll_event ev[MWORKER_EVENTS];
 	/* Room for the largest datagram plus the SRTP trailer we may add. */
 	static _Thread_local uint8_t buf[2048];
 	uint64_t n;
+	int k = epoll_wait(w->epfd, ev, MWORKER_EVENTS, timeout_ms);
+	bool cmds = false;
 
-	while (!w->stop) {
-		int k = epoll_wait(w->epfd, ev, MWORKER_EVENTS, 200);
-		bool cmds = false;
-
-		for (int i = 0; i < k; i++) {
-			if (ev[i].data.ptr == &w->evfd)
-				cmds = true;
-			else if (ev[i].data.ptr == &w->tfd)
-				mworker_tick(w);
-			else
-				mpath_readable(ev[i].data.ptr, buf, sizeof(buf));
-		}
-		/* After the batch: a delete frees sockets later events of the
-		 * same batch may point to. */
-		if (cmds && read(w->evfd, &n, sizeof(n)) >= 0)
-			handoff_drain(w->ho);
+	for (int i = 0; i < k; i++) {
+		if (ev[i].data.ptr == &w->evfd)
+			cmds = true;
+		else if (ev[i].data.ptr == &w->tfd)
+			mworker_tick(w);
+		else
+			mpath_readable(ev[i].data.ptr, buf, sizeof(buf));
 	}
+	/* After the batch: a delete frees sockets later events of the same
+	 * batch may point to. */
+	if (cmds && read(w->evfd, &n, sizeof(n)) >= 0)
+		handoff_drain(w->ho);
+}
+
+static void *mworker_main(void *arg)
+{
+	struct mworker *w = arg;
+
+	if (w->ctx) {		/* full ICE: a GLib loop around the epoll */
+		icefull_worker_run(w);
+		return NULL;
+	}
+	while (!w->stop)
+		mworker_batch(w, 200);
 	return NULL;
 }
 
@@ -363,6 +407,8 @@ static void mworker_free(struct mworker *w)
 			msess_free(v);
 		g_hash_table_destroy(w->sessions);
 	}
+	if (w->ctx)
+		g_main_context_unref(w->ctx);
 	handoff_free(w->ho, mworker_req_free);
 	if (w->tfd >= 0)
 		close(w->tfd);
@@ -405,6 +451,8 @@ int mworker_start(struct mediad *md, int idx, struct mworker **wp)
 	w->epfd = w->evfd = w->tfd = -1;
 	w->sessions = g_hash_table_new(g_str_hash, g_str_equal);
 	mtimer_heap_init(&w->timers);
+	if (md->cfg.ice_mode == MICE_FULL)
+		w->ctx = g_main_context_new();
 	e = mworker_fds(w);
 	if (!e)
 		e = handoff_new(&w->ho, MWORKER_PENDING, mworker_wake, w);

@@ -204,6 +204,21 @@ static void rw_track(struct rtp_rewrite *rw, uint16_t seq, uint32_t ts)
 	rw->in_max_ts = ts;
 }
 
+/* A leap of the current source's sequence numbers: forward by more than
+ * RFC 3550's MAX_DROPOUT, or back by more than MAX_MISORDER (a sender
+ * that counted on while it was held, restarted its counter, or changed
+ * its mind about numbering without changing SSRC).  Passed through, the
+ * leap would reach an SRTP receiver, whose rollover guess (RFC 3711
+ * 3.3.1) fails for any jump of 2^15 or more: it would then reject every
+ * later packet.  Such a leap starts a new run instead, placed right
+ * after the newest packet sent. */
+static bool rw_leapt(const struct rtp_rewrite *rw, uint16_t seq)
+{
+	int d = seq_cmp(seq, rw->in_max);
+
+	return d > MAX_DROPOUT || d < -MAX_MISORDER;
+}
+
 int rtp_rewrite_apply(struct rtp_rewrite *rw, uint8_t *pkt, size_t len)
 {
 	uint32_t ssrc, ts, out_ts;
@@ -223,6 +238,13 @@ int rtp_rewrite_apply(struct rtp_rewrite *rw, uint8_t *pkt, size_t len)
 		return -RTP_ERR_STALE;
 	if (!rw->have_src || ssrc != rw->in_ssrc) {
 		rw_new_source(rw, ssrc, seq, ts);
+		switched = true;
+	} else if (rw_leapt(rw, seq)) {
+		uint32_t sw = rw->switches;
+
+		rw_new_source(rw, ssrc, seq, ts);
+		rw->switches = sw;	/* the same source goes on */
+		rw->leaps++;
 		switched = true;
 	} else {
 		rw_track(rw, seq, ts);

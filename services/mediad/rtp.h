@@ -157,6 +157,10 @@ struct rtp_rewrite {
 	uint16_t out_max;	/* highest seq sent, and its timestamp */
 	uint32_t out_max_ts;
 	uint32_t switches;	/* readable: input source changes seen */
+	uint32_t leaps;		/* readable: sequence leaps of one source
+				   (> 3000 ahead, > 100 back) made into new
+				   runs, so that no output jump reaches an
+				   SRTP receiver's rollover guess */
 };
 
 /* All payload types start unmapped (dropped): map what was negotiated. */
@@ -166,9 +170,11 @@ void rtp_rewrite_init(struct rtp_rewrite *rw, const struct rtp_rewrite_cfg *c);
  * rtcp-mux (RFC 5761 4). */
 int rtp_rewrite_map_pt(struct rtp_rewrite *rw, uint8_t in_pt, uint8_t out_pt);
 /* Rewrite SSRC, sequence number, timestamp and payload type of a packet
- * that rtp_parse() accepted, in place.  Returns 0, or -RTP_ERR_PT
- * (unmapped) or -RTP_ERR_STALE (a late packet that would break the output
- * order): drop those. */
+ * that rtp_parse() accepted, in place.  The output never jumps: a new
+ * input source, or a leap in the current one's sequence numbers, goes on
+ * one sequence number and one frame after the newest packet sent.
+ * Returns 0, or -RTP_ERR_PT (unmapped) or -RTP_ERR_STALE (a late packet
+ * that would break the output order): drop those. */
 int rtp_rewrite_apply(struct rtp_rewrite *rw, uint8_t *pkt, size_t len);
 /* The next input packet starts a new run as if from a new source: it
  * continues one sequence number and one frame after the last packet sent

@@ -25,7 +25,10 @@ _Static_assert(SRTPX_TRAILER_MAX >= SRTP_MAX_TRAILER_LEN + 4,
 _Static_assert(SRTPX_MASTER_MAX <= SRTP_MAX_KEY_LEN,
 	       "libsrtp must hold our largest master key");
 
-enum { REPLAY_WINDOW = 1024 };
+enum {
+	REPLAY_WINDOW = 1024,
+	REKEY_COPY_MAX = 1600,	/* a datagram tried with two keys */
+};
 
 static const struct prof {
 	enum srtpx_profile id;
@@ -37,6 +40,9 @@ static const struct prof {
 	{ SRTPX_AEAD_AES_128_GCM, "AEAD_AES_128_GCM", 16 + 12,
 	  srtp_crypto_policy_set_aes_gcm_128_16_auth,
 	  srtp_crypto_policy_set_aes_gcm_128_16_auth },
+	{ SRTPX_AEAD_AES_256_GCM, "AEAD_AES_256_GCM", 32 + 12,
+	  srtp_crypto_policy_set_aes_gcm_256_16_auth,
+	  srtp_crypto_policy_set_aes_gcm_256_16_auth },
 	{ SRTPX_AES128_CM_SHA1_80, "AES_CM_128_HMAC_SHA1_80", 16 + 14,
 	  srtp_crypto_policy_set_rtp_default,
 	  srtp_crypto_policy_set_rtcp_default },
@@ -50,6 +56,8 @@ static const struct prof {
 struct srtpx {
 	srtp_t out;		/* protect: our key, any outbound SSRC */
 	srtp_t in;		/* unprotect: peer's key, any inbound SSRC */
+	srtp_t in_old;		/* the peer's previous key, after a re-key,
+				   until its new one has verified a packet */
 	enum srtpx_profile profile;
 };
 
@@ -156,7 +164,30 @@ void srtpx_free(struct srtpx *sx)
 		srtp_dealloc(sx->out);
 	if (sx->in)
 		srtp_dealloc(sx->in);
+	if (sx->in_old)
+		srtp_dealloc(sx->in_old);
 	free(sx);
+}
+
+int srtpx_rekey_in(struct srtpx *sx, const uint8_t *remote,
+		   size_t master_len)
+{
+	const struct prof *p = sx ? prof_find(sx->profile) : NULL;
+	srtp_t in;
+	int err;
+
+	if (!p || !remote || master_len != p->master_len)
+		return EINVAL;
+	err = session_new(&in, p, remote, ssrc_any_inbound);
+	if (err)
+		return err;
+	/* The peer switches when it has our answer: what it sent before
+	 * (in flight, or sent until then) still carries the old key. */
+	if (sx->in_old)
+		srtp_dealloc(sx->in_old);
+	sx->in_old = sx->in;
+	sx->in = in;
+	return 0;
 }
 
 enum srtpx_profile srtpx_profile(const struct srtpx *sx)
@@ -235,6 +266,40 @@ int srtpx_protect_rtcp(struct srtpx *sx, uint8_t *pkt, size_t *len,
 	return err;
 }
 
+static srtp_err_status_t unprotect_one(srtp_t s, uint8_t *pkt, int *n,
+				       bool rtcp)
+{
+	return rtcp ? srtp_unprotect_rtcp(s, pkt, n) : srtp_unprotect(s, pkt, n);
+}
+
+/* After srtpx_rekey_in: the new key first, then the old one, on a copy
+ * (an AEAD decryption that fails may already have written into the
+ * packet).  The first packet the new key verifies retires the old one.
+ * Only during a re-key, so the copy costs nothing in the steady state. */
+static enum srtpx_verdict unprotect_rekeyed(struct srtpx *sx, uint8_t *pkt,
+					    size_t *len, bool rtcp)
+{
+	uint8_t copy[REKEY_COPY_MAX];
+	enum srtpx_verdict v;
+	bool kept = *len <= sizeof(copy);
+	int n = (int)*len;
+
+	if (kept)
+		memcpy(copy, pkt, *len);
+	v = verdict_of(unprotect_one(sx->in, pkt, &n, rtcp));
+	if (v == SRTPX_OK) {
+		srtp_dealloc(sx->in_old);	/* the new key is in use */
+		sx->in_old = NULL;
+	} else if (v == SRTPX_AUTH_FAIL && kept) {
+		memcpy(pkt, copy, *len);
+		n = (int)*len;
+		v = verdict_of(unprotect_one(sx->in_old, pkt, &n, rtcp));
+	}
+	if (v == SRTPX_OK)
+		*len = (size_t)n;
+	return v;
+}
+
 enum srtpx_verdict srtpx_unprotect_rtp(struct srtpx *sx, uint8_t *pkt,
 				       size_t *len)
 {
@@ -243,6 +308,8 @@ enum srtpx_verdict srtpx_unprotect_rtp(struct srtpx *sx, uint8_t *pkt,
 
 	if (!sx || !pkt || !len || *len > INT_MAX)
 		return SRTPX_BAD;
+	if (sx->in_old)
+		return unprotect_rekeyed(sx, pkt, len, false);
 	n = (int)*len;
 	v = verdict_of(srtp_unprotect(sx->in, pkt, &n));
 	if (v == SRTPX_OK)
@@ -258,6 +325,8 @@ enum srtpx_verdict srtpx_unprotect_rtcp(struct srtpx *sx, uint8_t *pkt,
 
 	if (!sx || !pkt || !len || *len > INT_MAX)
 		return SRTPX_BAD;
+	if (sx->in_old)
+		return unprotect_rekeyed(sx, pkt, len, true);
 	n = (int)*len;
 	v = verdict_of(srtp_unprotect_rtcp(sx->in, pkt, &n));
 	if (v == SRTPX_OK)

@@ -30,6 +30,7 @@ enum srtpx_profile {
 	SRTPX_AES128_CM_SHA1_80 = 0x0001,
 	SRTPX_AES128_CM_SHA1_32 = 0x0002,
 	SRTPX_AEAD_AES_128_GCM = 0x0007,
+	SRTPX_AEAD_AES_256_GCM = 0x0008,	/* SDES only, for now */
 };
 
 enum {
@@ -65,6 +66,13 @@ size_t srtpx_master_len(enum srtpx_profile profile);
 int srtpx_new(struct srtpx **sxp, enum srtpx_profile profile,
 	      const uint8_t *local, const uint8_t *remote, size_t master_len);
 void srtpx_free(struct srtpx *sx);
+/* A new key from the peer (an SDES re-offer or answer that changed it):
+ * the inbound session starts again with it, ours goes on (our rollover
+ * counter and indices must not start over under the same key).  Until a
+ * packet verifies with the new key, one that fails it is tried with the
+ * previous key too: the peer switches only when it has our answer. */
+int srtpx_rekey_in(struct srtpx *sx, const uint8_t *remote,
+		   size_t master_len);
 enum srtpx_profile srtpx_profile(const struct srtpx *sx);
 
 /* In place: *len grows by the tag (and SRTCP index).  cap is the buffer

@@ -4,6 +4,7 @@
 #include "wsgw.h"
 #include "busmsg.h"
 #include "log.h"
+#include "version.h"
 #include "sipframe.h"
 
 #include <string.h>

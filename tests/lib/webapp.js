@@ -26,16 +26,26 @@ function skipReason() {
   return false;
 }
 
-// The bundle is built by `make web`; build it when a test runs alone.
+// The bundles are built by `make web`; build them when a test runs alone
+// or a source (web/src, web/package.json) is newer than the oldest bundle.
 function buildWeb() {
   const js = path.join(ROOT, 'web/public/js');
-  if (fs.existsSync(path.join(js, 'softphone.js')) && fs.existsSync(path.join(js, 'c2c.js'))) return;
+  const src = path.join(ROOT, 'web/src');
+  const entries = JSON.parse(fs.readFileSync(path.join(ROOT, 'web/package.json'), 'utf8'))
+    .scripts.build.match(/src\/[\w-]+\.js/g).map((f) => path.basename(f));
+  const mtime = (f) => { try { return fs.statSync(f).mtimeMs; } catch { return -1; } };
+  const oldest = Math.min(...entries.map((f) => mtime(path.join(js, f))));
+  const newest = Math.max(mtime(path.join(ROOT, 'web/package.json')),
+    ...fs.readdirSync(src).map((f) => mtime(path.join(src, f))));
+  if (oldest >= 0 && oldest >= newest) return;
   execFileSync('npm', ['--prefix', path.join(ROOT, 'web'), 'run', 'build'], { stdio: 'inherit' });
 }
 
 // Runs in every page before its own scripts:
 // - getUserMedia gives a 1 kHz tone (an OscillatorNode), counted in __e2e.mics
 //   (with window.__e2eRealMic set first, the browser's own fake device);
+//   asked for video too, it adds the fake camera's track (counted in
+//   __e2e.cams);
 // - with window.__e2eCodecs set first (['opus']), each offer lists only
 //   those audio codecs and telephone-event (setCodecPreferences);
 // - every RTCPeerConnection is kept, and each remote track gets an analyser
@@ -43,11 +53,13 @@ function buildWeb() {
 //   current peak (__e2e.peak);
 // - clicks on a call button and call state changes are time-stamped.
 const INIT = `(() => {
-  const e2e = window.__e2e = { mics: 0, pcs: [], clickAt: null, heardAt: null, peak: null, states: [] };
+  const e2e = window.__e2e = { mics: 0, cams: 0, pcs: [], clickAt: null, heardAt: null, peak: null, states: [] };
   const now = () => performance.now();
   const realGum = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
   navigator.mediaDevices.getUserMedia = async (c) => {
-    if (!c || !c.audio) throw new DOMException('e2e: audio only', 'NotFoundError');
+    if (!c || (!c.audio && !c.video)) throw new DOMException('e2e: audio or video', 'NotFoundError');
+    if (c.video) e2e.cams++;
+    if (!c.audio) return realGum(c);
     e2e.mics++;
     if (window.__e2eRealMic) return realGum(c);
     const ac = new AudioContext();
@@ -58,6 +70,7 @@ const INIT = `(() => {
     const dst = ac.createMediaStreamDestination();
     osc.connect(gain).connect(dst);
     osc.start();
+    if (c.video) for (const t of (await realGum({ video: c.video })).getVideoTracks()) dst.stream.addTrack(t);
     return dst.stream;
   };
   function listen(stream) {
@@ -79,7 +92,7 @@ const INIT = `(() => {
     constructor(...a) {
       super(...a);
       e2e.pcs.push(this);
-      this.addEventListener('track', (ev) => listen(ev.streams[0] || new MediaStream([ev.track])));
+      this.addEventListener('track', (ev) => { if (ev.track.kind === 'audio') listen(ev.streams[0] || new MediaStream([ev.track])); });
     }
     createOffer(...a) {
       const want = window.__e2eCodecs;

@@ -221,6 +221,29 @@ static void test_strip_prefix(void **state)
 	route_table_free(t);
 }
 
+/* srtp=: the route's SDES choice for mediad's offer toward it. */
+static void test_srtp_option(void **state)
+{
+	struct route_table *t = parse(
+		"pbx*  sip:${user}@pbx.example.com srtp=mandatory strip=3\n"
+		"re:tr([0-9]+) sip:${1}@trunk.example.com srtp=optional\n"
+		"*     sip:${user}@plain.example.com\n");
+	struct route_result r;
+
+	(void)state;
+	assert_int_equal(route_lookup(t, "pbx100", NULL, &r), 0);
+	assert_string_equal(r.uri, "sip:100@pbx.example.com");
+	assert_string_equal(r.srtp, "mandatory");
+	assert_int_equal(route_lookup(t, "tr55", NULL, &r), 0);
+	assert_string_equal(r.srtp, "optional");
+	assert_int_equal(route_lookup(t, "bob", NULL, &r), 0);
+	assert_string_equal(r.srtp, "");
+	/* the default route has none either */
+	assert_int_equal(route_lookup(NULL, "bob", OUT, &r), 0);
+	assert_string_equal(r.srtp, "");
+	route_table_free(t);
+}
+
 static void test_strip_whole_prefix_rule(void **state)
 {
 	struct route_table *t = parse(
@@ -369,6 +392,10 @@ static void test_bad_options(void **state)
 	BAD("b sip:b@x prefix=a<b\n", 1, "prefix=");
 	BAD("b sip:b@x prefix=\n", 1, "prefix=");
 	BAD("b @reject:403 strip=1\n", 1, "not valid with @reject");
+	BAD("b sip:b@x srtp=always\n", 1, "srtp= wants off, optional");
+	BAD("b sip:b@x srtp=off srtp=optional\n", 1, "once");
+	BAD("b @browser srtp=optional\n", 1, "srtp= is for SIP URI");
+	BAD("b @reject:403 srtp=off\n", 1, "srtp= is for SIP URI");
 	BAD("bob sip:b@x strip=3\n", 1, "removes the whole user");
 	BAD("a b c d e f g h i\n", 1, "more than 8 fields");
 }
@@ -637,6 +664,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_precedence),
 		cmocka_unit_test(test_templates),
 		cmocka_unit_test(test_strip_prefix),
+		cmocka_unit_test(test_srtp_option),
 		cmocka_unit_test(test_strip_whole_prefix_rule),
 		cmocka_unit_test(test_browser),
 		cmocka_unit_test(test_reject),

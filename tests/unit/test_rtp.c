@@ -380,6 +380,41 @@ static void test_rewrite_pt_map_and_marker(void **state)
 	assert_int_equal(rtp_rewrite_apply(&rw, p, sizeof(p)), -RTP_ERR_PT);
 }
 
+/* One source leaps (a phone that counted on while held, by 40,000: more
+ * than 2^15, which an SRTP receiver would read as a step back and lose
+ * the rollover counter on), steps back, or loses a few packets: the
+ * output never moves by more than the real loss. */
+static void test_rewrite_leaps_keep_output_continuous(void **state)
+{
+	struct rtp_rewrite rw;
+	uint8_t p[172];
+	uint16_t s = 65499;
+	uint32_t t = 0x1000 - 160;
+
+	(void)state;
+	rw_setup(&rw, 65500, 0x1000, true);
+	feed(&rw, 0xA, 100, 8000, 50, &s, &t, true);		/* 100..149 */
+	feed(&rw, 0xA, 40150, 8000 + 40050u * 160, 50, &s, &t, true);
+	assert_int_equal(rw.leaps, 1);
+	assert_int_equal(rw.switches, 0);
+	/* forward by 20,000 (below 2^15, above MAX_DROPOUT) */
+	feed(&rw, 0xA, 60200, 9000, 20, &s, &t, true);
+	/* back by 30,000 (a restarted counter) */
+	feed(&rw, 0xA, 30220, 12345, 20, &s, &t, true);
+	assert_int_equal(rw.leaps, 3);
+	/* an ordinary loss of 10 packets passes as a gap of 10 */
+	make_rtp(p, 0, 30250, 12345 + 30u * 160, 0xA, 160);
+	assert_int_equal(rtp_rewrite_apply(&rw, p, sizeof(p)), 0);
+	assert_int_equal(rtp_seq(p), (uint16_t)(s + 11));
+	assert_false(rtp_marker(p));
+	assert_int_equal(rw.leaps, 3);
+	/* a packet 20 late is reordering, not a leap */
+	make_rtp(p, 0, 30230, 12345 + 10u * 160, 0xA, 160);
+	assert_int_equal(rtp_rewrite_apply(&rw, p, sizeof(p)), 0);
+	assert_int_equal(rtp_seq(p), (uint16_t)(s - 9));
+	assert_int_equal(rw.leaps, 3);
+}
+
 /* The gap at a switch is the frame duration seen last (Opus, 20 ms at
  * 48 kHz here), not the configured one. */
 static void test_rewrite_learns_frame_duration(void **state)
@@ -1037,6 +1072,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_demux_every_first_byte),
 		cmocka_unit_test(test_rewrite_continuity_across_ssrc_changes),
 		cmocka_unit_test(test_rewrite_reorder_and_stale),
+		cmocka_unit_test(test_rewrite_leaps_keep_output_continuous),
 		cmocka_unit_test(test_rewrite_pt_map_and_marker),
 		cmocka_unit_test(test_rewrite_learns_frame_duration),
 		cmocka_unit_test(test_rtcp_compound_parse),

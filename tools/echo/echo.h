@@ -25,6 +25,8 @@ struct echo_cfg {
 	long max_calls;
 	long tone_ms;
 	long media_timeout_s;
+	char *tls_cert, *tls_key;	/* PEM files: SIP over TLS when set */
+	long tls_port;
 };
 
 extern const struct cfg_row echo_cfg_rows[];
@@ -53,6 +55,10 @@ struct echo {
 	nua_t *nua;
 	GHashTable *calls;	/* set of struct echo_call * */
 	char contact[160];	/* our Contact: <sip:echo@ip:port> */
+	char contact_tls[200];	/* over TLS: ;transport=tls, sips: */
+	char contact_sips[200];
+	char *tls_dir;		/* sofia's certificate directory, until
+				 * NUA has read it */
 	bool sip_down;		/* NUA finished its shutdown */
 };
 
@@ -64,5 +70,7 @@ int echo_cfg_check(void);
 /* echo_sip.c: NUA in the loop. */
 int echo_sip_start(void);
 void echo_sip_stop(void);
+/* Our Contact in answer to this INVITE (TLS when it came over TLS). */
+const char *echo_sip_contact(const sip_t *sip);
 
 #endif

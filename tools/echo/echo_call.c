@@ -119,7 +119,8 @@ static int echo_call_answer(struct echo_call *c, const sip_t *sip)
 	c->offered = !offer;
 	if (offer)
 		echo_rtp_set_media(c->rtp, &m);
-	nua_respond(c->nh, 200, sip_200_OK, SIPTAG_CONTACT_STR(echo.contact),
+	nua_respond(c->nh, 200, sip_200_OK,
+		    SIPTAG_CONTACT_STR(echo_sip_contact(sip)),
 		    SIPTAG_CONTENT_TYPE_STR("application/sdp"),
 		    SIPTAG_PAYLOAD_STR(c->sdp), TAG_END());
 	LOG_INFO("call", "answered: %s on port %u", offer ?

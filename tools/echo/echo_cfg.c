@@ -1,6 +1,7 @@
 /* echo_cfg: the echo endpoint's settings (the README table lists them). */
 #include "echo.h"
 #include "log.h"
+#include "siptls.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -15,6 +16,12 @@ const struct cfg_row echo_cfg_rows[] = {
 	  "SIP port, UDP and TCP" },
 	{ "RTCGATE_ECHO_IP", CFG_STR, "127.0.0.1", 0, 0, NULL, E(ip),
 	  "numeric address SIP and RTP bind to and put in Contact and SDP" },
+	{ "RTCGATE_ECHO_TLS_CERT", CFG_STR, NULL, 0, 0, NULL, E(tls_cert),
+	  "PEM certificate: with RTCGATE_ECHO_TLS_KEY, SIP over TLS too" },
+	{ "RTCGATE_ECHO_TLS_KEY", CFG_STR, NULL, 0, 0, NULL, E(tls_key),
+	  "PEM private key (unencrypted) of RTCGATE_ECHO_TLS_CERT" },
+	{ "RTCGATE_ECHO_TLS_PORT", CFG_INT, "5071", 1, 65535, NULL,
+	  E(tls_port), "SIP over TLS port (with a certificate)" },
 	{ "RTCGATE_ECHO_MEDIA_PORTS", CFG_PORTRANGE, "40000-40999", 1024, 65535,
 	  NULL, E(media_ports), "UDP ports for RTP (a call takes an even one)"
 	},
@@ -57,6 +64,13 @@ int echo_cfg_check(void)
 {
 	struct cfg_range *r = &echo.cfg.media_ports;
 
+	if (!echo.cfg.tls_cert != !echo.cfg.tls_key) {
+		LOG_ERROR("cfg", "bad configuration: set both "
+			  "RTCGATE_ECHO_TLS_CERT and RTCGATE_ECHO_TLS_KEY, or "
+			  "neither");
+		return EINVAL;
+	}
+
 	if (echo_cfg_addr()) {
 		LOG_ERROR("cfg", "bad configuration: RTCGATE_ECHO_IP=\"%s\": "
 			  "use a numeric IPv4 or IPv6 address", echo.cfg.ip);
@@ -71,5 +85,10 @@ int echo_cfg_check(void)
 			  r->lo, r->hi);
 		return EINVAL;
 	}
+	if (echo.cfg.tls_cert &&
+	    siptls_dir_new("cfg", "RTCGATE_ECHO_TLS_CERT", echo.cfg.tls_cert,
+			   "RTCGATE_ECHO_TLS_KEY", echo.cfg.tls_key,
+			   &echo.tls_dir))
+		return EINVAL;
 	return 0;
 }

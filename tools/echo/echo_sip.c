@@ -5,11 +5,15 @@
 #include "echo.h"
 #include "echo_call.h"
 #include "log.h"
+#include "siptls.h"
+#include "version.h"
 
 #include <errno.h>
 #include <sofia-sip/nua_tag.h>
 #include <sofia-sip/su_tag_io.h>
+#include <sofia-sip/tport_tag.h>
 #include <stdio.h>
+#include <string.h>
 
 static void echo_sip_cb(nua_event_t ev, int status, char const *phrase,
 			nua_t *nua, nua_magic_t *magic, nua_handle_t *nh,
@@ -43,22 +47,46 @@ static void echo_sip_cb(nua_event_t ev, int status, char const *phrase,
 	}
 }
 
+const char *echo_sip_contact(const sip_t *sip)
+{
+	if (!echo.contact_tls[0] || !sip || !sip->sip_request)
+		return echo.contact;
+	if (sip->sip_request->rq_url->url_type == url_sips)
+		return echo.contact_sips;
+	if (sip->sip_via && sip->sip_via->v_protocol &&
+	    !strcasecmp(sip->sip_via->v_protocol, "SIP/2.0/TLS"))
+		return echo.contact_tls;
+	return echo.contact;
+}
+
 int echo_sip_start(void)
 {
-	char url[160];
+	char url[160], surl[160] = "";
 	bool v6 = echo.addr.ss_family == AF_INET6;
-	char hostport[80];
+	char hostport[80], tlshp[80];
 
 	snprintf(hostport, sizeof(hostport), v6 ? "[%s]:%ld" : "%s:%ld",
 		 echo.cfg.ip, echo.cfg.sip_port);
 	snprintf(url, sizeof(url), "sip:%s", hostport);
 	snprintf(echo.contact, sizeof(echo.contact), "<sip:echo@%s>", hostport);
+	if (echo.tls_dir) {
+		snprintf(tlshp, sizeof(tlshp), v6 ? "[%s]:%ld" : "%s:%ld",
+			 echo.cfg.ip, echo.cfg.tls_port);
+		snprintf(surl, sizeof(surl), "sips:%s", tlshp);
+		snprintf(echo.contact_tls, sizeof(echo.contact_tls),
+			 "<sip:echo@%s;transport=tls>", tlshp);
+		snprintf(echo.contact_sips, sizeof(echo.contact_sips),
+			 "<sips:echo@%s>", tlshp);
+	}
 	echo.calls = g_hash_table_new(g_direct_hash, g_direct_equal);
 	echo.root = su_glib_root_create(NULL);
 	if (!echo.root)
 		return ENOMEM;
 	g_source_attach(su_glib_root_gsource(echo.root), echo.loop.ctx);
 	echo.nua = nua_create(echo.root, echo_sip_cb, NULL, NUTAG_URL(url),
+			      TAG_IF(echo.tls_dir, NUTAG_SIPS_URL(surl)),
+			      TAG_IF(echo.tls_dir,
+				     TPTAG_CERTIFICATE(echo.tls_dir)),
 			      NUTAG_MEDIA_ENABLE(0), NUTAG_ENABLEINVITE(1),
 			      /* No session timers: as the refresher NUA would
 			       * send re-INVITEs of its own, and with media off
@@ -68,11 +96,16 @@ int echo_sip_start(void)
 			      SIPTAG_ALLOW_STR("INVITE, ACK, BYE, CANCEL, OPTIONS"),
 			      SIPTAG_USER_AGENT_STR("rtcgate-echo/" RTCGATE_VERSION),
 			      TAG_END());
+	/* sofia has read the certificate directory */
+	siptls_dir_free(echo.tls_dir);
+	echo.tls_dir = NULL;
 	if (!echo.nua) {
-		LOG_ERROR("sip", "cannot listen on %s (UDP and TCP)", url);
+		LOG_ERROR("sip", "cannot listen on %s (UDP and TCP)%s%s", url,
+			  surl[0] ? " and " : "", surl);
 		return EADDRINUSE;
 	}
-	LOG_INFO("sip", "echo on %s (UDP, TCP), RTP on %ld-%ld", url,
+	LOG_INFO("sip", "echo on %s (UDP, TCP)%s%s%s, RTP on %ld-%ld", url,
+		 surl[0] ? ", " : "", surl, surl[0] ? " (TLS)" : "",
 		 echo.ports.lo, echo.ports.hi);
 	return 0;
 }
@@ -115,4 +148,6 @@ void echo_sip_stop(void)
 	if (echo.calls)
 		g_hash_table_destroy(echo.calls);
 	echo.calls = NULL;
+	siptls_dir_free(echo.tls_dir);	/* when NUA never started */
+	echo.tls_dir = NULL;
 }

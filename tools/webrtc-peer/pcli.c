@@ -46,10 +46,22 @@ static const char usage[] =
 "                      mid-call step (pscript.c): hold (browser sendonly,\n"
 "                      then sendrecv), restart (browser ICE restart) or\n"
 "                      dtmf (an event each way, then media_dtmf on both legs)\n"
+"                      or rekey (with --sdes: the phone re-offers a new key)\n"
 "  --hist              latency histograms in the report ([us, count] pairs),\n"
 "                      to merge the reports of several peer processes\n"
 "  --window-signal     start the window on SIGUSR1 instead of after\n"
 "                      --warmup: several peer processes measure together\n"
+"  --sdes SUITE        the SIP side speaks SDES-SRTP with this suite\n"
+"                      (AES_CM_128_HMAC_SHA1_80, ..._32, AEAD_AES_128_GCM,\n"
+"                      AEAD_AES_256_GCM): its offer is RTP/SAVP with one\n"
+"                      a=crypto line; it answers the line of mediad's offer\n"
+"                      with that suite\n"
+"  --sdes-avp          its offer says RTP/AVP (best-effort SRTP)\n"
+"  --sip-srtp P        media_create's sip_srtp: off, optional, mandatory\n"
+"  --sdes-forge N      N SIP-side packets also sent with a broken tag, and\n"
+"                      N replayed (mediad drops and counts them)\n"
+"  --sip-seq-jump N, --web-seq-jump N   that end's sequence numbers leap\n"
+"                      by N after 150 packets (3 s of audio)\n"
 "  --log-level L       error, warn, info (default), debug\n"
 "The report is one JSON object on stdout; exit status 0 when every\n"
 "session carried audio both ways, 1 otherwise, 2 for bad usage.\n";
@@ -57,7 +69,8 @@ static const char usage[] =
 enum { O_NATS = 256, O_NODE, O_IP, O_THREADS, O_RATE, O_WARMUP, O_DURATION,
        O_SETUP_TO, O_CPU, O_SIPOFF, O_PASSIVE, O_ECHO, O_ICE, O_CODEC,
        O_WCODEC, O_SCODEC, O_WHZ, O_SHZ, O_PERSESS, O_HIST, O_WSIG,
-       O_LOG, O_SCRIPT, O_RTCP, O_RTCP_WEB };
+       O_LOG, O_SCRIPT, O_RTCP, O_RTCP_WEB, O_SDES, O_SDES_AVP, O_SIP_SRTP,
+       O_FORGE, O_SJUMP, O_WJUMP };
 
 static const struct option longopts[] = {
 	{ "nats", 1, 0, O_NATS }, { "node", 1, 0, O_NODE }, { "ip", 1, 0, O_IP },
@@ -71,7 +84,10 @@ static const struct option longopts[] = {
 	{ "web-hz", 1, 0, O_WHZ }, { "sip-hz", 1, 0, O_SHZ },
 	{ "per-session", 0, 0, O_PERSESS }, { "hist", 0, 0, O_HIST },
 	{ "window-signal", 0, 0, O_WSIG }, { "rtcp", 0, 0, O_RTCP },
-	{ "rtcp-web", 0, 0, O_RTCP_WEB },
+	{ "rtcp-web", 0, 0, O_RTCP_WEB }, { "sdes", 1, 0, O_SDES },
+	{ "sdes-avp", 0, 0, O_SDES_AVP }, { "sip-srtp", 1, 0, O_SIP_SRTP },
+	{ "sdes-forge", 1, 0, O_FORGE }, { "sip-seq-jump", 1, 0, O_SJUMP },
+	{ "web-seq-jump", 1, 0, O_WJUMP },
 	{ "log-level", 1, 0, O_LOG }, { "script", 1, 0, O_SCRIPT },
 	{ "help", 0, 0, 'h' }, { 0, 0, 0, 0 },
 };
@@ -145,10 +161,24 @@ static int pcli_one(int c, const char *a, struct peer_opts *o)
 	case O_WSIG: o->window_signal = true; return 0;
 	case O_RTCP: o->rtcp = true; return 0;
 	case O_RTCP_WEB: o->rtcp = o->rtcp_web = true; return 0;
+	case O_SDES: {
+		enum srtpx_profile pr;
+		o->sdes = a;
+		return srtpx_sdes_suite(a, &pr) ? -1 : 0;
+	}
+	case O_SDES_AVP: o->sdes_avp = true; return 0;
+	case O_SIP_SRTP:
+		o->sip_srtp = a;
+		return strcmp(a, "off") && strcmp(a, "optional") &&
+		       strcmp(a, "mandatory") ? -1 : 0;
+	case O_FORGE: return pcli_long(a, 0, 1000000, &o->sdes_forge);
+	case O_SJUMP: return pcli_long(a, 0, 65535, &o->sip_seq_jump);
+	case O_WJUMP: return pcli_long(a, 0, 65535, &o->web_seq_jump);
 	case O_SCRIPT:
 		o->script = !strcmp(a, "hold") ? PSCRIPT_HOLD :
 			    !strcmp(a, "restart") ? PSCRIPT_RESTART :
-			    !strcmp(a, "dtmf") ? PSCRIPT_DTMF : PSCRIPT_NONE;
+			    !strcmp(a, "dtmf") ? PSCRIPT_DTMF :
+			    !strcmp(a, "rekey") ? PSCRIPT_REKEY : PSCRIPT_NONE;
 		return o->script == PSCRIPT_NONE ? -1 : 0;
 	case O_ICE:
 		o->ice = !strcmp(a, "nice") ? PEER_ICE_NICE : PEER_ICE_STUN;

@@ -76,8 +76,11 @@ static int pctl_create(struct bus *b, struct psess *s, const char *side,
 		snprintf(why, whylen, "out of memory");
 		return ENOMEM;
 	}
-	e = pctl_req(b, s->o->node, pctl_msg("media_create", "side", side,
-		     "sdp", offer), &rep, why, whylen);
+	json_t *m = pctl_msg("media_create", "side", side, "sdp", offer);
+
+	if (s->o->sip_srtp)	/* the b2bua's per-route choice */
+		json_object_set_new(m, "sip_srtp", json_string(s->o->sip_srtp));
+	e = pctl_req(b, s->o->node, m, &rep, why, whylen);
 	free(offer);
 	if (e)
 		return e;
@@ -85,6 +88,8 @@ static int pctl_create(struct bus *b, struct psess *s, const char *side,
 	snprintf(s->node, sizeof(s->node), "%s", busmsg_str(rep, "node") ?
 		 busmsg_str(rep, "node") : s->o->node);
 	e = psdp_read(busmsg_str(rep, "sdp"), c, r, why, whylen);
+	if (!e && s->o->sdes)
+		e = psdp_read_crypto(busmsg_str(rep, "sdp"), s->o->sdes, r);
 	json_decref(rep);
 	return e;
 }
@@ -108,6 +113,8 @@ static int pctl_answer(struct bus *b, struct psess *s, char *answer,
 		return e;
 	s->transcode = json_is_true(json_object_get(rep, "transcode"));
 	e = psdp_read(busmsg_str(rep, "sdp"), c, r, why, whylen);
+	if (!e && s->o->sdes)
+		e = psdp_read_crypto(busmsg_str(rep, "sdp"), s->o->sdes, r);
 	json_decref(rep);
 	return e;
 }
@@ -122,6 +129,12 @@ int pctl_setup(struct bus *b, struct psess *s, char *why, size_t whylen)
 		e = pctl_create(b, s, "web", psdp_web(s, true, s->cand),
 				o->sip_codec, &sip, why, whylen);
 		s->sip_pt = sip.pt;
+		if (!e && o->sdes && sip.crypto) {
+			/* answer mediad's line for our suite, as offered */
+			s->sdes_tag = sip.crypto_tag;
+			s->sdes_proto = !strcmp(sip.proto, "RTP/SAVP") ?
+					"RTP/SAVP" : "RTP/AVP";
+		}
 		if (!e)
 			e = pctl_answer(b, s, psdp_sip(s, false), o->web_codec,
 					&web, why, whylen);
@@ -209,5 +222,8 @@ void pctl_delete(struct bus *b, struct psess *s)
 	for (int i = 0; i < 4; i++)
 		s->mediad_stats[i] = json_integer_value(json_object_get(
 			json_object_get(rep, keys[i][0]), keys[i][1]));
+	/* SDES on the SIP leg: suite and drops, or null */
+	s->mediad_sip_srtp = json_incref(json_object_get(
+		json_object_get(rep, "sip"), "srtp"));
 	json_decref(rep);
 }

@@ -40,7 +40,8 @@ struct OpusDecoder;
 
 enum peer_codec { PEER_PCMU, PEER_PCMA, PEER_OPUS, PEER_CODEC_COUNT };
 enum peer_ice { PEER_ICE_STUN, PEER_ICE_NICE };
-enum pscript { PSCRIPT_NONE, PSCRIPT_HOLD, PSCRIPT_RESTART, PSCRIPT_DTMF };
+enum pscript { PSCRIPT_NONE, PSCRIPT_HOLD, PSCRIPT_RESTART, PSCRIPT_DTMF,
+	       PSCRIPT_REKEY };
 
 enum {
 	PEER_FRAME = 160,	/* samples per 20 ms at 8 kHz */
@@ -78,7 +79,17 @@ struct peer_opts {
 	enum pscript script;		/* a mid-call step (pscript.c) */
 	enum peer_codec web_codec, sip_codec;
 	int web_hz, sip_hz;		/* tone sent by each side */
+	/* SDES-SRTP on the SIP leg (psdes.c) */
+	const char *sdes;		/* the phone's suite; NULL: plain RTP */
+	bool sdes_avp;			/* its offer says RTP/AVP, not SAVP */
+	const char *sip_srtp;		/* media_create's sip_srtp, or NULL */
+	long sdes_forge;		/* forged tags (and replays) to send */
+	/* a leap in the sequence numbers one end sends, after
+	 * PEER_JUMP_AT packets (a phone counting on while held) */
+	long sip_seq_jump, web_seq_jump;
 };
+
+enum { PEER_JUMP_AT = 150 };	/* packets: 3 s of audio */
 
 /* A latency histogram: 1 us steps to 10 ms, then 100 us steps to 1 s. */
 enum { PHIST_FINE = 10000, PHIST_COARSE = 10000 };
@@ -212,12 +223,41 @@ struct psess {
 	} te_rx[2];			/* web, sip */
 	_Atomic int ice_reinit;		/* main -> worker: new credentials */
 	char rst_ufrag[SDP_ICE_LEN], rst_pwd[SDP_ICE_LEN];
+	/* --sdes (psdes.c): the phone's key, its tag, its SRTP */
+	struct srtpx_sdes sdes_local;
+	char sdes_inline[SRTPX_SDES_INLINE_MAX];
+	uint32_t sdes_tag;
+	const char *sdes_proto;		/* of the phone's SDP */
+	struct srtpx *sip_srtp;
+	/* --script rekey: the phone's SRTP with its new key, made on the
+	 * main thread, taken by the worker before its next packet */
+	struct srtpx *_Atomic sip_srtp_next;
+	long forged;			/* forged tags sent so far */
+	json_t *mediad_sip_srtp;	/* media_delete's sip.srtp */
 };
+
+/* ---- psdes.c: --sdes, SDES-SRTP on the phone's leg ---- */
+struct psdp_remote;
+struct bus;
+int psdes_init(struct psess *s);
+/* The phone's a=crypto line (and proto) for its offer or answer. */
+const char *psdes_proto(const struct psess *s);
+void psdes_line(const struct psess *s, char *out, size_t cap);
+/* mediad's side of the exchange is known: key the phone's SRTP. */
+int psdes_configure(struct psess *s, const struct psdp_remote *sip,
+		    char *why, size_t whylen);
+/* --script rekey: the phone re-offers with a new key of its own. */
+int psdes_rekey(struct bus *b, struct psess *s, char *why, size_t whylen);
+/* One RTP packet of the phone's, protected and sent (with a forged
+ * copy and a replay while --sdes-forge lasts). */
+void psdes_send(struct psess *s, uint8_t *p, size_t n, size_t cap);
+/* A packet from mediad on the SIP leg: false when it does not verify. */
+bool psdes_in(struct psess *s, uint8_t *p, size_t *n);
 
 /* ---- prtcp.c: --rtcp ---- */
 void prtcp_rtp_seen(struct psess *s, bool sip, const uint8_t *p, size_t n);
 void prtcp_web_in(struct psess *s, uint8_t *p, size_t n);
-void prtcp_sip_in(struct psess *s, const uint8_t *p, size_t n);
+void prtcp_sip_in(struct psess *s, uint8_t *p, size_t n);
 void prtcp_tick(struct psess *s, uint64_t now_us);
 json_t *prtcp_report(struct psess **ss, size_t n);
 
@@ -258,6 +298,11 @@ struct psdp_remote {
 	char cand[SDP_MAX_LINE];	/* first candidate, "candidate:..." */
 	bool webrtc;
 	int te_pt;			/* telephone-event/8000, -1: none */
+	char proto[32];			/* the m= line's, as written */
+	/* SDES: the first a=crypto line with --sdes's suite */
+	bool crypto;
+	uint32_t crypto_tag;
+	char crypto_kp[SDP_CRYPTO_KEY_LEN + 64];	/* inline:KEY|... */
 };
 int psdp_global_init(void);
 void psdp_global_fini(void);
@@ -273,6 +318,8 @@ char *psdp_sip_dir(const struct psess *s, bool offer, const char *dir);
 int psdp_read(const char *text, enum peer_codec c, struct psdp_remote *r,
 	      char *why, size_t whylen);
 int psdp_random_chars(char *out, size_t n);
+int psdp_read_crypto(const char *text, const char *suite,
+		     struct psdp_remote *r);
 
 /* ---- pice.c ---- */
 void pice_init(struct pice *ice, const char *local_ufrag,

@@ -249,6 +249,10 @@ int preport_print(const struct peer_opts *o, struct psess **ss, size_t n,
 		"s:I}", "web_rx", t.mediad[0], "web_tx", t.mediad[1], "sip_rx",
 		t.mediad[2], "sip_tx", t.mediad[3]));
 	json_object_set_new(j, "per_session", per);
+	if (o->sdes || o->sip_srtp)	/* the first session's, from mediad */
+		json_object_set_new(j, "mediad_sip_srtp", n &&
+			ss[0]->mediad_sip_srtp ?
+			json_incref(ss[0]->mediad_sip_srtp) : json_null());
 	if (o->rtcp)
 		json_object_set_new(j, "rtcp", prtcp_report(ss, n));
 	if (o->script && n)

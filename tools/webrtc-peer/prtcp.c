@@ -90,9 +90,24 @@ void prtcp_web_in(struct psess *s, uint8_t *p, size_t n)
 	prtcp_check(s, false, p, n);
 }
 
-void prtcp_sip_in(struct psess *s, const uint8_t *p, size_t n)
+void prtcp_sip_in(struct psess *s, uint8_t *p, size_t n)
 {
+	/* --sdes: SRTCP on the phone's leg too */
+	if (s->sip_srtp &&
+	    srtpx_unprotect_rtcp(s->sip_srtp, p, &n) != SRTPX_OK) {
+		s->rtcp_st.sip.bad++;
+		return;
+	}
 	prtcp_check(s, true, p, n);
+}
+
+/* The phone's RTCP out: SRTCP with --sdes. */
+static bool prtcp_sip_send(struct psess *s, uint8_t *buf, size_t n,
+			   size_t cap)
+{
+	if (s->sip_srtp && srtpx_protect_rtcp(s->sip_srtp, buf, &n, cap))
+		return false;
+	return send(s->rtcp.fd, buf, n, MSG_DONTWAIT) > 0;
 }
 
 /* The browser's SR, as SRTCP. */
@@ -133,7 +148,7 @@ void prtcp_tick(struct psess *s, uint64_t now_us)
 	struct prtcp *r = &s->rtcp_st;
 	struct rtp_sender_info si;
 	struct rtp_report rb = { .ssrc = r->sip_rx_ssrc, .ext_max_seq = 1234 };
-	uint8_t buf[256];
+	uint8_t buf[256 + SRTPX_TRAILER_MAX], cut[256 + SRTPX_TRAILER_MAX];
 	int a, b;
 
 	if (s->rtcp.fd < 0 || !s->sending || now_us < r->next_us)
@@ -149,18 +164,20 @@ void prtcp_tick(struct psess *s, uint64_t now_us)
 			      r->sip_rx_ssrc ? 1 : 0);
 	if (a < 0)
 		return;
-	b = rtp_rtcp_build_sdes(buf + a, sizeof(buf) - (size_t)a,
-				s->sip_tx.ssrc, "phone@rtcgate-peer");
+	b = rtp_rtcp_build_sdes(buf + a, 256 - (size_t)a, s->sip_tx.ssrc,
+				"phone@rtcgate-peer");
 	if (b < 0)
 		return;
-	if (send(s->rtcp.fd, buf, (size_t)(a + b), MSG_DONTWAIT) > 0) {
+	memcpy(cut, buf, (size_t)a - 4);
+	if (prtcp_sip_send(s, buf, (size_t)(a + b), sizeof(buf))) {
 		r->lsr_sent[r->sent % PRTCP_LSR_KEEP] =
 			(uint32_t)(si.ntp >> 16);
 		r->sent++;
 	}
-	/* Once: the same SR cut short, which mediad must drop and count. */
-	if (r->sent == 2 && send(s->rtcp.fd, buf, (size_t)a - 4,
-				 MSG_DONTWAIT) > 0)
+	/* Once: the same SR cut short, which mediad must drop and count
+	 * (with --sdes, a valid SRTCP packet around the broken RTCP). */
+	if (r->sent == 2 && prtcp_sip_send(s, cut, (size_t)a - 4,
+					   sizeof(cut)))
 		r->bad_sent++;
 }
 

@@ -214,6 +214,14 @@ int pscript_run(const struct peer_opts *o, struct bus *b, struct psess *s)
 		atomic_store(&pscript_phase, 1);
 		usleep(third);
 		break;
+	case PSCRIPT_REKEY:
+		e = psdes_rekey(b, s, why, sizeof(why));
+		if (!e)
+			json_array_append_new(pscript_steps, json_pack("{s:s}",
+				"step", "sdes-rekey"));
+		atomic_store(&pscript_phase, 1);
+		usleep(third);
+		break;
 	case PSCRIPT_DTMF:
 		atomic_store(&s->te_go, 1);
 		atomic_store(&pscript_phase, 1);

@@ -108,13 +108,15 @@ char *psdp_sip_dir(const struct psess *s, bool offer, const char *dir)
 	const struct peer_opts *o = s->o;
 	int pt = offer ? pmedia_pt(o->sip_codec) : s->sip_pt;
 	char *out = NULL;
+	char crypto[SRTPX_SDES_INLINE_MAX + 80];
 
+	psdes_line(s, crypto, sizeof(crypto));
 	if (asprintf(&out, "v=0\r\no=phone %d 1 IN IP4 %s\r\ns=-\r\n"
-		     "c=IN IP4 %s\r\nt=0 0\r\nm=audio %u RTP/AVP %d 101\r\n"
+		     "c=IN IP4 %s\r\nt=0 0\r\nm=audio %u %s %d 101\r\n"
 		     "a=rtpmap:%d %s\r\na=rtpmap:101 telephone-event/8000\r\n"
-		     "a=ptime:20\r\na=%s\r\n",
-		     7000 + s->idx, o->ip, o->ip, s->sip_port, pt, pt,
-		     psdp_rtpmap(o->sip_codec), dir) < 0)
+		     "a=ptime:20\r\na=%s\r\n%s",
+		     7000 + s->idx, o->ip, o->ip, s->sip_port, psdes_proto(s),
+		     pt, pt, psdp_rtpmap(o->sip_codec), dir, crypto) < 0)
 		return NULL;
 	return out;
 }
@@ -149,6 +151,33 @@ static void psdp_copy(struct psdp_remote *r, const struct sdp_media *m,
 	r->cand[0] = '\0';
 	if (m->ncands)
 		sdp_candidate_write(&m->cands[0], r->cand, sizeof(r->cand));
+	snprintf(r->proto, sizeof(r->proto), "%s", m->proto_name);
+}
+
+/* --sdes: the first a=crypto line of mediad's SDP with our suite. */
+int psdp_read_crypto(const char *text, const char *suite,
+		     struct psdp_remote *r)
+{
+	unsigned line = 0;
+	int e;
+
+	r->crypto = false;
+	pthread_mutex_lock(&psdp_lock);
+	e = sdp_session_parse(psdp_parsed, text, strlen(text), &line);
+	for (size_t i = 0; !e && i < psdp_parsed->nmedia; i++) {
+		const struct sdp_media *m = &psdp_parsed->media[i];
+		for (size_t k = 0; k < m->ncrypto && !r->crypto; k++) {
+			if (strcmp(m->crypto[k].suite, suite))
+				continue;
+			r->crypto = true;
+			r->crypto_tag = m->crypto[k].tag;
+			snprintf(r->crypto_kp, sizeof(r->crypto_kp),
+				 "inline:%s%s", m->crypto[k].key,
+				 m->crypto[k].key_extra);
+		}
+	}
+	pthread_mutex_unlock(&psdp_lock);
+	return e ? EPROTO : 0;
 }
 
 int psdp_read(const char *text, enum peer_codec c, struct psdp_remote *r,

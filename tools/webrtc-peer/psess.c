@@ -99,7 +99,9 @@ int psess_new(struct psess **sp, int idx, const struct peer_opts *o)
 	s->web_te_pt = s->sip_te_pt = -1;
 	psess_stream_init(&s->web_tx);
 	psess_stream_init(&s->sip_tx);
-	e = psess_web_transport(s);
+	e = psdes_init(s);
+	if (!e)
+		e = psess_web_transport(s);
 	if (!e) {
 		fd = psess_socket(o->ip, &s->sip_port);
 		e = fd < 0 ? -fd : 0;
@@ -137,6 +139,9 @@ void psess_free(struct psess *s)
 		close(s->rtcp.fd);
 	dtls_conn_free(s->dtls);
 	srtpx_free(s->srtp);
+	srtpx_free(s->sip_srtp);
+	srtpx_free(atomic_load(&s->sip_srtp_next));
+	json_decref(s->mediad_sip_srtp);
 	pmedia_decoder_free(s->web_dec);
 	pmedia_decoder_free(s->sip_dec);
 	free(s);
@@ -185,9 +190,11 @@ int psess_configure(struct psess *s, const struct psdp_remote *web,
 	pice_init(&s->ice, s->ufrag, web->ufrag, web->pwd);
 	e = dtls_conn_new(psdp_dtls_ctx(), s->role, "sha-256", web->fp_hex,
 			  &s->dtls);
-	if (e)
+	if (e) {
 		snprintf(why, whylen, "DTLS setup: %s", strerror(e));
-	return e;
+		return e;
+	}
+	return psdes_configure(s, sip, why, whylen);
 }
 
 void psess_fail(struct psess *s, const char *why)
@@ -370,6 +377,12 @@ static void psess_sip_in(struct psess *s, uint8_t *p, size_t n,
 
 	if (s->state != PS_MEDIA)
 		return;
+	if (s->sip_srtp && !psdes_in(s, p, &n)) {
+		s->sip_rx.undecodable++;
+		return;
+	}
+	if (rtp_demux_classify(p, n) == RTP_DEMUX_RTCP)
+		return;		/* mediad's SRTCP: verified, not audio */
 	prtcp_rtp_seen(s, true, p, n);
 	if (o->echo && send(s->sip.fd, p, n, MSG_DONTWAIT) > 0)
 		s->sip_echoed++;
@@ -501,6 +514,11 @@ void psess_send(struct psess *s)
 	 * late, and the cost per call must be per packet really relayed. */
 	if (atomic_load(&pworker_measuring))
 		s->win_sent += o->echo ? 1 : 2;
+	/* --web-seq-jump, --sip-seq-jump: one leap, mid-call */
+	if (o->web_seq_jump && s->web_tx.sent == PEER_JUMP_AT)
+		s->web_tx.seq = (uint16_t)(s->web_tx.seq + o->web_seq_jump);
+	if (o->sip_seq_jump && s->sip_tx.sent == PEER_JUMP_AT)
+		s->sip_tx.seq = (uint16_t)(s->sip_tx.seq + o->sip_seq_jump);
 	n = pmedia_build(&s->web_tx, o->web_codec, s->web_pt, o->web_hz, p,
 			 sizeof(p) - SRTPX_TRAILER_MAX);
 	if (n && !srtpx_protect_rtp(s->srtp, p, &n, sizeof(p)) &&
@@ -509,8 +527,10 @@ void psess_send(struct psess *s)
 	if (o->echo)
 		return;
 	n = pmedia_build(&s->sip_tx, o->sip_codec, s->sip_pt, o->sip_hz, p,
-			 sizeof(p));
-	if (n && send(s->sip.fd, p, n, MSG_DONTWAIT) > 0)
+			 sizeof(p) - SRTPX_TRAILER_MAX);
+	if (n && s->sip_srtp)
+		psdes_send(s, p, n, sizeof(p));
+	else if (n && send(s->sip.fd, p, n, MSG_DONTWAIT) > 0)
 		s->sip_tx.sent++;
 	pscript_send(s);
 }

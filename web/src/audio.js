@@ -46,6 +46,38 @@ export async function microphone() {
   }
 }
 
+export const CAMERA = { width: { ideal: 640 }, height: { ideal: 480 }, frameRate: { ideal: 30 } };
+
+// The camera alone (to add video to a call in progress); a clear message
+// when there is none or it is refused.
+export async function camera() {
+  try {
+    const s = await navigator.mediaDevices.getUserMedia({ audio: false, video: CAMERA });
+    return s.getVideoTracks()[0];
+  } catch (e) {
+    throw new Error(e && e.name === 'NotAllowedError' ? 'camera access was refused'
+      : e && e.name === 'NotFoundError' ? 'no camera found' : `camera: ${e && e.message}`);
+  }
+}
+
+// Microphone, and the camera when video is wanted. A missing or refused
+// camera is not an error: the call goes on with audio only, and
+// { stream, video: false, note } says why.
+export async function userMedia({ video = false } = {}) {
+  if (!video) return { stream: await microphone(), video: false, note: '' };
+  if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) return userMedia();
+  try {
+    const stream = await navigator.mediaDevices.getUserMedia({ audio: true, video: CAMERA });
+    return { stream, video: stream.getVideoTracks().length > 0, note: '' };
+  } catch (e) {
+    // Audio alone: a refused microphone is reported from here.
+    const r = await userMedia();
+    r.note = e && e.name === 'NotAllowedError' ? 'Camera access was refused: audio only.'
+      : 'No camera found: audio only.';
+    return r;
+  }
+}
+
 // A ring tone for incoming calls (two seconds of 440 + 480 Hz, four
 // seconds of silence). Returns a function that stops it.
 export function ringtone() {

@@ -30,21 +30,28 @@ export function createUA({ server, user, password, domain, displayName, register
   });
 }
 
-// Options for ua.call() and session.answer() with our own microphone stream.
-export function callOptions(stream) {
+// Options for ua.call() and session.answer() with our own stream
+// (microphone, and camera if any). video: offer to receive video too (an
+// offer without it has no m=video at all unless the stream has a camera).
+export function callOptions(stream, { video = false } = {}) {
   return {
     mediaStream: stream,
     pcConfig: PC_CONFIG,
-    rtcOfferConstraints: { offerToReceiveAudio: true, offerToReceiveVideo: false },
+    rtcOfferConstraints: { offerToReceiveAudio: true, offerToReceiveVideo: Boolean(video) },
   };
 }
+
+// True when an SDP offers video (an m=video line with a port other than 0).
+export const sdpHasVideo = (sdp) => /(^|\n)m=video [1-9]/.test(sdp || '');
 
 // Wires a session (outgoing or incoming, before it is answered):
 // - ICE: the first host candidate is enough for a lite peer on a reachable
 //   address, so the SDP leaves at once instead of after gathering ends;
 // - the remote audio goes to the given <audio> element;
+// - onVideo(stream, on) is told when remote video starts (on: true, the
+//   track unmuted: frames arrive) and when it stops;
 // - onPc(pc) receives the peer connection (for statistics).
-export function wireSession(session, { audio, onPc, onRemoteStream } = {}) {
+export function wireSession(session, { audio, onPc, onRemoteStream, onVideo } = {}) {
   session.on('icecandidate', (e) => {
     if (e.candidate.type === 'host' || /typ host/.test(e.candidate.candidate)) e.ready();
   });
@@ -56,6 +63,13 @@ export function wireSession(session, { audio, onPc, onRemoteStream } = {}) {
         audio.play().catch(() => {});
       }
       if (onRemoteStream) onRemoteStream(stream);
+      if (onVideo && ev.track.kind === 'video') {
+        const t = ev.track;
+        t.addEventListener('unmute', () => onVideo(stream, true));
+        t.addEventListener('mute', () => onVideo(stream, false));
+        t.addEventListener('ended', () => onVideo(stream, false));
+        if (!t.muted) onVideo(stream, true);
+      }
     });
     if (onPc) onPc(pc);
   };

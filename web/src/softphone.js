@@ -1,11 +1,11 @@
 // The softphone page (public/softphone.html): sign in (REGISTER), call a
 // number or user, answer incoming calls, hang up, mute, hold, blind
-// transfer, DTMF, live call statistics, and the connection status with
-// automatic reconnection.
+// transfer, DTMF, video on/off (before and during a call), live call
+// statistics, and the connection status with automatic reconnection.
 import { setText, show, elapsed } from './dom.js';
 import { createUA, callOptions, wireSession, reason, remoteParty, stopStream, sendDTMF,
-  defaultServer } from './sip.js';
-import { microphone, ringtone } from './audio.js';
+  defaultServer, sdpHasVideo } from './sip.js';
+import { userMedia, camera, ringtone } from './audio.js';
 import { watchStats, describe } from './stats.js';
 import { Sparkline } from './spark.js';
 import { dialpad } from './dialpad.js';
@@ -17,6 +17,9 @@ const st = {
   ua: null, me: '', registeredOnce: false, signingOut: false,
   session: null, stream: null, pc: null, who: '',
   stopStats: null, stopRing: null, timer: null, t: {},
+  // video: the user wants video (the toggle); videoOffered: the incoming
+  // call offers it; switching: a re-INVITE for video is under way.
+  video: false, videoOffered: false, switching: false,
 };
 let charts;
 
@@ -165,17 +168,21 @@ async function dial(ev) {
   st.who = target;
   setText($('xfer-status'), '');	// a transfer's outcome stays until the next call
   setCall('calling', `Calling ${target}…`);
+  $('video-toggle').disabled = true;
   show($('call-controls'));
   $('call-btn').disabled = true;
   try {
-    st.stream = await microphone();
-    st.ua.call(target, callOptions(st.stream));
+    const m = await userMedia({ video: st.video });
+    st.stream = m.stream;
+    videoNote(m.note);
+    showLocal();
+    st.ua.call(target, callOptions(st.stream, { video: st.video }));
   } catch (e) {
     endCall('failed', `Call failed: ${e.message}`);
   }
 }
 
-function onSession({ session, originator }) {
+function onSession({ session, originator, request }) {
   if (st.session || (originator === 'remote' && !st.registeredOnce)) {
     if (originator === 'remote') session.terminate({ status_code: 486, reason_phrase: 'Busy Here' });
     return;
@@ -185,8 +192,13 @@ function onSession({ session, originator }) {
     setText($('xfer-status'), '');
     st.t = { offer: performance.now() };
     st.who = remoteParty(session) || 'unknown caller';
+    st.videoOffered = sdpHasVideo(request && request.body);
   }
-  wireSession(session, { audio: $('remote-audio'), onPc: (pc) => { st.pc = pc; } });
+  wireSession(session, {
+    audio: $('remote-audio'),
+    onPc: (pc) => { st.pc = pc; },
+    onVideo: (stream, on) => { if (st.session === session) showRemote(stream, on); },
+  });
   const alive = (fn) => (e) => { if (st.session === session) fn(e); };
   session.on('progress', alive((e) => {
     if (e.originator !== 'remote') return;
@@ -213,6 +225,10 @@ function onSession({ session, originator }) {
 
 function ringing() {
   setText($('caller'), st.who);
+  setText($('incoming-kind'), st.videoOffered ? 'Incoming video call from' : 'Incoming call from');
+  show($('answer-video'), st.videoOffered);
+  setVideoToggle();
+  setText($('answer'), st.videoOffered ? 'Answer without video' : 'Answer');
   setCall('incoming', '');	// the alert above says who calls
   show($('incoming'));
   $('call-btn').disabled = true;
@@ -220,7 +236,9 @@ function ringing() {
   $('answer').focus();
 }
 
-async function answer() {
+// Answers; withVideo: with the camera too (the caller's video is shown
+// either way when the call offers it).
+async function answer(withVideo) {
   const { session } = st;
   if (!session || session.direction !== 'incoming' || !session.isInProgress()) return;
   stopRinging();
@@ -228,14 +246,17 @@ async function answer() {
   show($('call-controls'));
   setCall('connecting', `Answering ${st.who}…`);
   try {
-    st.stream = await microphone();
+    const m = await userMedia({ video: withVideo && st.videoOffered });
+    st.stream = m.stream;
+    videoNote(m.note);
+    showLocal();
   } catch (e) {
     session.terminate({ status_code: 480, reason_phrase: 'Temporarily Unavailable' });
     endCall('failed', `Cannot answer: ${e.message}`);
     return;
   }
   if (st.session !== session || !session.isInProgress()) { stopStream(st.stream); return; }
-  session.answer(callOptions(st.stream));
+  session.answer(callOptions(st.stream, { video: st.videoOffered }));
 }
 
 function decline() {
@@ -254,6 +275,8 @@ function inCall() {
   show($('call-controls'));
   show($('stats'));
   show($('hold-note'), !holdEnabled());
+  showLocal();
+  setVideoToggle();
   const t0 = Date.now();
   setText($('call-timer'), elapsed(t0));
   st.timer = setInterval(() => setText($('call-timer'), elapsed(t0)), 1000);
@@ -273,6 +296,14 @@ function inCall() {
       charts.rtt.push(s.rttMs);
       charts.jitter.push(s.jitterMs);
       charts.bitrate.push(s.inKbps);
+      show($('st-video'), Boolean(d.video));
+      if (d.video) {
+        setText($('st-vcodec'), d.video.codec);
+        setText($('st-frames'), d.video.frames);
+        setText($('st-fps'), d.video.fps);
+        setText($('st-vbitrate'), d.video.bitrate);
+        charts.vbitrate.push(s.video.inKbps);
+      }
     });
   }
 }
@@ -282,8 +313,13 @@ function endCall(state, text) {
   if (st.stopStats) st.stopStats();
   clearInterval(st.timer);
   stopStream(st.stream);
-  Object.assign(st, { session: null, stream: null, pc: null, stopStats: null, timer: null });
+  Object.assign(st, { session: null, stream: null, pc: null, stopStats: null, timer: null,
+    videoOffered: false, switching: false });
   $('remote-audio').srcObject = null;
+  showRemote(null, false);
+  showLocal();
+  show($('st-video'), false);
+  setVideoToggle();
   setCall(state, text);
   setText($('call-timer'), '');
   setText($('dtmf-sent'), '');
@@ -375,6 +411,114 @@ function tone(t) {
   }
 }
 
+// --- video ----------------------------------------------------------------
+
+function videoNote(text) {
+  setText($('video-note'), text);
+}
+
+// The camera track we send, if any.
+function localVideoTrack() {
+  return st.stream ? st.stream.getVideoTracks().find((t) => t.readyState === 'live') : undefined;
+}
+
+// The preview of our camera, shown while it is on.
+function showLocal() {
+  const t = localVideoTrack();
+  const el = $('local-video');
+  if (t) {
+    if (!el.srcObject || el.srcObject.getVideoTracks()[0] !== t) el.srcObject = new MediaStream([t]);
+  } else {
+    el.srcObject = null;
+  }
+  show(el, Boolean(t));
+  show($('videos'), Boolean(t) || !$('remote-video').hidden);
+}
+
+// The other side's video, shown while frames arrive.
+function showRemote(stream, on) {
+  const el = $('remote-video');
+  if (on && stream) {
+    if (el.srcObject !== stream) el.srcObject = stream;
+    el.play().catch(() => {});
+  } else if (!stream) {
+    el.srcObject = null;
+  }
+  show(el, Boolean(on && stream));
+  show($('videos'), Boolean(on && stream) || Boolean(localVideoTrack()));
+}
+
+// The toggle shows whether video is wanted (no call) or sent (in a call).
+function setVideoToggle() {
+  const inCall = st.session && st.session.isEstablished();
+  const on = inCall ? Boolean(localVideoTrack()) : st.video;
+  $('video-toggle').setAttribute('aria-pressed', String(on));
+  setText($('video-toggle'), on ? 'Video on' : 'Video off');
+  // While a call is being set up there is nothing to change yet.
+  $('video-toggle').disabled = st.switching || Boolean(st.session && !inCall);
+}
+
+// Before a call: video wanted or not. During one: the camera is added to
+// or taken from the call by a re-INVITE (JsSIP renegotiate); the other
+// side keeps whatever it sends.
+async function toggleVideo() {
+  const s = st.session;
+  if (!s) {
+    st.video = !st.video;
+    videoNote('');
+    setVideoToggle();
+    return;
+  }
+  if (!s.isEstablished() || st.switching || !st.pc) return;
+  const on = !localVideoTrack();
+  st.switching = true;
+  setVideoToggle();
+  try {
+    if (on) await addCamera(st.pc);
+    else await dropCamera(st.pc);
+    showLocal();
+    const started = s.renegotiate({ rtcOfferConstraints: { offerToReceiveAudio: true, offerToReceiveVideo: true } },
+      () => { if (st.session === s) { st.switching = false; videoNote(''); setVideoToggle(); } });
+    if (!started) throw new Error('the call is busy with another change; try again');
+    videoNote(on ? 'Starting video…' : 'Stopping video…');
+  } catch (e) {
+    st.switching = false;
+    videoNote(`Video: ${e.message}`);
+  }
+  setVideoToggle();
+}
+
+// The video transceiver of the call, if it has one.
+function videoTransceiver(pc) {
+  return pc.getTransceivers().find((t) => !t.stopped && t.receiver.track && t.receiver.track.kind === 'video');
+}
+
+async function addCamera(pc) {
+  const track = await camera();
+  st.stream.addTrack(track);
+  const tr = videoTransceiver(pc);
+  if (tr) {
+    await tr.sender.replaceTrack(track);
+    if (tr.sender.setStreams) tr.sender.setStreams(st.stream);
+    tr.direction = 'sendrecv';
+  } else {
+    pc.addTrack(track, st.stream);
+  }
+}
+
+async function dropCamera(pc) {
+  const track = localVideoTrack();
+  const tr = videoTransceiver(pc);
+  if (tr) {
+    await tr.sender.replaceTrack(null);
+    tr.direction = 'recvonly';
+  }
+  if (track) {
+    track.stop();
+    st.stream.removeTrack(track);
+  }
+}
+
 // --- start ----------------------------------------------------------------
 
 function init() {
@@ -383,13 +527,17 @@ function init() {
     rtt: new Sparkline($('ch-rtt'), { color: '#7c3aed' }),
     jitter: new Sparkline($('ch-jitter'), { color: '#d97706' }),
     bitrate: new Sparkline($('ch-bitrate'), { color: '#2563eb' }),
+    vbitrate: new Sparkline($('ch-vbitrate'), { color: '#059669' }),
   };
   $('pad').append(dialpad(tone));
   $('hold').disabled = !holdEnabled();
   $('login-form').addEventListener('submit', signIn);
   $('logout').addEventListener('click', signOut);
   $('dial-form').addEventListener('submit', dial);
-  $('answer').addEventListener('click', answer);
+  $('answer').addEventListener('click', () => answer(false));
+  $('answer-video').addEventListener('click', () => answer(true));
+  $('video-toggle').addEventListener('click', toggleVideo);
+  setVideoToggle();
   $('decline').addEventListener('click', decline);
   $('hangup').addEventListener('click', hangup);
   $('mute').addEventListener('click', toggleMute);

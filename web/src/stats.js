@@ -1,7 +1,8 @@
 // Call statistics from RTCPeerConnection.getStats(), once a second: codec,
 // round-trip time, jitter, packets lost and bitrates. onSample(sample)
-// gets { codec, rttMs, jitterMs, lost, received, inKbps, outKbps }; the
-// returned function stops the polling.
+// gets { codec, rttMs, jitterMs, lost, received, inKbps, outKbps } for the
+// audio, and when the call has video, video: { codec, framesDecoded, fps,
+// width, height, inKbps, outKbps }; the returned function stops the polling.
 export function watchStats(pc, onSample, periodMs = 1000) {
   let prev = null;
   let busy = false;
@@ -10,11 +11,15 @@ export function watchStats(pc, onSample, periodMs = 1000) {
     busy = true;
     try {
       const cur = summarize(await pc.getStats());
-      const s = { ...cur };
+      const s = { ...cur, video: cur.video && { ...cur.video } };
       if (prev && cur.t > prev.t) {
         const dt = (cur.t - prev.t) / 1000;
         s.inKbps = Math.max(0, (cur.bytesIn - prev.bytesIn) * 8 / dt / 1000);
         s.outKbps = Math.max(0, (cur.bytesOut - prev.bytesOut) * 8 / dt / 1000);
+        if (cur.video && prev.video) {
+          s.video.inKbps = Math.max(0, (cur.video.bytesIn - prev.video.bytesIn) * 8 / dt / 1000);
+          s.video.outKbps = Math.max(0, (cur.video.bytesOut - prev.video.bytesOut) * 8 / dt / 1000);
+        }
       }
       prev = cur;
       onSample(s);
@@ -32,7 +37,15 @@ export function summarize(report) {
   report.forEach((s) => byId.set(s.id, s));
   const s = { t: 0, bytesIn: 0, bytesOut: 0, lost: 0, received: 0, jitterMs: null, rttMs: null, codec: '' };
   let pairId = null;
+  const v = { bytesIn: 0, bytesOut: 0, framesDecoded: 0, fps: null, width: 0, height: 0, codec: '' };
+  let video = false;
   for (const r of byId.values()) {
+    if ((r.type === 'inbound-rtp' || r.type === 'outbound-rtp') && r.kind === 'video') {
+      video = true;
+      s.t = s.t || r.timestamp;
+      summarizeVideo(v, r, byId.get(r.codecId));
+      continue;
+    }
     if (r.type === 'inbound-rtp' && r.kind === 'audio') {
       s.t = r.timestamp;
       s.bytesIn += r.bytesReceived || 0;
@@ -58,11 +71,27 @@ export function summarize(report) {
   if (s.rttMs === null && pair && typeof pair.currentRoundTripTime === 'number') {
     s.rttMs = pair.currentRoundTripTime * 1000;
   }
+  s.video = video ? v : null;
   return s;
 }
 
+// One video RTP stream into v: what arrives (codec, frames decoded and
+// their rate and size) first, what we send as the fallback codec.
+function summarizeVideo(v, r, codec) {
+  if (r.type === 'inbound-rtp') {
+    v.bytesIn += r.bytesReceived || 0;
+    v.framesDecoded += r.framesDecoded || 0;
+    if (typeof r.framesPerSecond === 'number') v.fps = r.framesPerSecond;
+    if (r.frameWidth) { v.width = r.frameWidth; v.height = r.frameHeight || 0; }
+    if (codec) v.codec = codecName(codec);
+  } else {
+    v.bytesOut += r.bytesSent || 0;
+    if (codec && !v.codec) v.codec = codecName(codec);
+  }
+}
+
 function codecName(c) {
-  const name = (c.mimeType || '').replace(/^audio\//i, '');
+  const name = (c.mimeType || '').replace(/^(audio|video)\//i, '');
   return c.clockRate ? `${name}/${c.clockRate}` : name;
 }
 
@@ -75,5 +104,15 @@ export function describe(s) {
     jitter: f(s.jitterMs, 'ms', 1),
     lost: `${s.lost} of ${s.lost + s.received}`,
     bitrate: `↓ ${f(s.inKbps, 'kbit/s', 1)} ↑ ${f(s.outKbps, 'kbit/s', 1)}`,
+    video: s.video ? describeVideo(s.video, f) : null,
+  };
+}
+
+function describeVideo(v, f) {
+  return {
+    codec: v.codec || '–',
+    frames: `${v.framesDecoded} decoded${v.width ? `, ${v.width}×${v.height}` : ''}`,
+    fps: f(v.fps, 'frames/s'),
+    bitrate: `↓ ${f(v.inKbps, 'kbit/s', 1)} ↑ ${f(v.outKbps, 'kbit/s', 1)}`,
   };
 }

@@ -1,0 +1,75 @@
+// A call whose media node runs full ICE (RTCGATE_ICE_MODE=full) and whose
+// browser never answers ICE checks: mediad's ice_failed event makes the
+// b2bua end the call on both sides (BYE to the browser and to the SIP
+// side), with end_reason media-failure. Real services, nats-server, sipp.
+'use strict';
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const dgram = require('node:dgram');
+const fs = require('node:fs');
+const path = require('node:path');
+const { Suite, wsClient, waitFor, sc, freePort } = require('../lib/harness');
+const { register } = require('../lib/digest');
+const { DOMAIN, webSdp, invite, inDialog, until, sipp: sippUas, reply } = require('../lib/websip');
+
+const suite = new Suite('b2bua-ice-failed');
+let gw; let b2b; let media; const cdrs = []; const events = [];
+
+test.before(async () => {
+  await suite.startNats();
+  const users = path.join(suite.tmp, 'users.conf');
+  fs.writeFileSync(users, 'alice alice-secret\n');
+  const sipPort = await freePort();
+  const b2bPort = await freePort();
+  Object.assign(suite.env, { RTCGATE_DOMAIN: DOMAIN, RTCGATE_USERS: users, RTCGATE_NONCE_SECRET: 's' });
+  const routes = path.join(suite.tmp, 'routes.conf');
+  fs.writeFileSync(routes, 're:([a-z0-9]+)-p([0-9]+) sip:${1}@127.0.0.1:${2}\n');
+  suite.service('registrar');
+  media = suite.service('mediad', { RTCGATE_MEDIA_IP: '127.0.0.1', RTCGATE_MEDIA_PORTS: '38300-38349',
+    RTCGATE_MEDIA_WORKERS: '1', RTCGATE_MEDIA_HEARTBEAT_MS: '200', RTCGATE_ICE_MODE: 'full',
+    RTCGATE_MEDIA_TIMEOUT: '120' });
+  b2b = suite.service('b2bua', { RTCGATE_SIP_PORT: String(b2bPort), RTCGATE_SIP_IP: '127.0.0.1',
+    RTCGATE_SIP_OUTBOUND: `sip:\${user}@127.0.0.1:${sipPort}`, RTCGATE_ROUTES: routes });
+  gw = await suite.wsgw();
+  await waitFor(() => suite.health('b2bua', b2b.id), 5000, 'b2bua');
+  await waitFor(() => suite.health('mediad', media.id), 5000, 'mediad');
+  // the b2bua's sessions publish their events to it alone (docs/bus.md)
+  for (const [subj, list] of [['rtcgate.cdr', cdrs], ['rtcgate.media.event', events],
+    ['rtcgate.media.event.>', events]]) {
+    const sub = suite.nc.subscribe(subj);
+    (async () => { for await (const m of sub) list.push(JSON.parse(sc.decode(m.data))); })();
+  }
+  await new Promise((r) => setTimeout(r, 500)); // heartbeats reach the b2bua
+});
+
+test.after(() => suite.close());
+
+test('full ICE fails (the browser never answers checks): ice_failed, BYE both ways, CDR media-failure',
+  { timeout: 90000 }, async () => {
+    const dead = dgram.createSocket('udp4'); // takes the checks, answers none
+    await new Promise((r) => dead.bind(0, '127.0.0.1', r));
+    const ws = await wsClient(gw.url);
+    try {
+      assert.equal((await register(ws, { user: 'alice', pass: 'alice-secret' })).status, 200);
+      const uas = await sippUas(suite, 'uas_answer.xml', ['-timeout', '60s']);
+      const sdp = `${webSdp('actpass')}a=candidate:1 1 udp 2130706431 127.0.0.1 ${dead.address().port} typ host\r\n`
+        + 'a=end-of-candidates\r\n';
+      const inv = invite('alice', uas.to('icefail'), { sdp });
+      ws.send(inv.msg);
+      const ok = await until(ws, /^SIP\/2\.0 200 /, 10000);
+      assert.doesNotMatch(ok, /a=ice-lite/);
+      ws.send(inDialog('ACK', inv, ok, 1));
+      const bye = await until(ws, /^BYE /, 60000);
+      ws.send(reply(bye, 200, 'OK'));
+      assert.ok(events.some((e) => e.event === 'ice_failed'), 'ice_failed event');
+      assert.equal((await uas.exited).code, 0, 'the SIP side got its BYE');
+      const cdr = await waitFor(() => cdrs.find((c) => c.to && c.to.includes('icefail')), 5000, 'CDR');
+      assert.equal(cdr.end_reason, 'media-failure');
+      await waitFor(async () => (await suite.health('b2bua', b2b.id)).counters.calls_active === 0, 5000, 'no calls');
+      await waitFor(async () => (await suite.health('mediad', media.id)).counters.media_sessions === 0, 5000,
+        'no media sessions');
+    } finally {
+      ws.close();
+      dead.close();
+    }
+  });
