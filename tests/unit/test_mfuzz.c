@@ -599,6 +599,63 @@ static void test_candidates(void **st)
 	}
 }
 
+/* The video path's RTCP walkers on mutated compounds (SR, RR, SDES,
+ * NACK, PLI, REMB-like APP), each in a heap buffer of its exact length so
+ * the sanitizer sees any read or write past it. */
+static void test_video_rtcp(void **st)
+{
+	static const uint8_t good[] = {
+		/* SR, one report block */
+		0x81, 200, 0, 12, 0x41, 0xB4, 0x52, 0xC4, 1, 2, 3, 4, 5, 6,
+		7, 8, 0, 0, 0x10, 0, 0, 0, 0, 9, 0, 0, 0x20, 0, 0, 0, 3, 0xE9,
+		0, 0, 0, 1, 0, 0, 0x0F, 0xA0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+		/* SDES, one chunk: CNAME "ab" */
+		0x81, 202, 0, 2, 0x41, 0xB4, 0x52, 0xC4, 1, 2, 'a', 'b',
+		/* generic NACK: two FCIs */
+		0x81, 205, 0, 4, 0x41, 0xB4, 0x52, 0xC4, 0, 0, 3, 0xE9,
+		0x00, 0x10, 0x00, 0x03, 0x00, 0x20, 0xFF, 0xFF,
+		/* PLI */
+		0x81, 206, 0, 2, 0x41, 0xB4, 0x52, 0xC4, 0, 0, 3, 0xE9,
+		/* RR, no block */
+		0x80, 201, 0, 1, 0x41, 0xB4, 0x52, 0xC4,
+	};
+	unsigned seed = 6006;
+	char why[160];
+	struct msess *s = sess_new(&seed);
+	char *sip = mneg_create(s, MSESS_FROM_WEB, chrome_av, why, sizeof(why));
+	char *web;
+
+	(void)st;
+	assert_non_null(sip);
+	web = mneg_answer(s, sip_answer, why, sizeof(why));
+	if (!web)
+		fail_msg("answer refused: %s", why);
+	assert_true(s->vid.on);
+	s->vweb.ssrc = 1001;	/* the NACK and PLI above name it */
+	for (unsigned long i = 0; i < 100000 * iters; i++) {
+		size_t n = rnd(&seed, 5) ? sizeof(good) :
+			   rnd(&seed, sizeof(good) + 1);
+		uint8_t *b = malloc(n ? n : 1);
+
+		memcpy(b, good, n);
+		for (unsigned j = 1 + rnd(&seed, 6); j && n; j--) {
+			size_t at = rnd(&seed, (uint32_t)n);
+
+			b[at] = rnd(&seed, 2) ? (uint8_t)rand_r(&seed) :
+				(uint8_t)(b[at] ^ (1u << rnd(&seed, 8)));
+		}
+		(void)mvideo_rtcp_is_video(s, b, n);
+		mvpath_nack_back(b, n, 1001, (uint16_t)rand_r(&seed));
+		if (n >= 12)
+			(void)mvideo_demux_rtp(s, b[1] & 0x7f,
+					       (uint32_t)rand_r(&seed));
+		free(b);
+	}
+	g_free(sip);
+	g_free(web);
+	sess_free(s);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -607,6 +664,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_sip_crypto_offers),
 		cmocka_unit_test(test_sdes),
 		cmocka_unit_test(test_candidates),
+		cmocka_unit_test(test_video_rtcp),
 	};
 
 	if (argc > 1)
