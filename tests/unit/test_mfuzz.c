@@ -656,6 +656,53 @@ static void test_video_rtcp(void **st)
 	sess_free(s);
 }
 
+/* Requests in any order on one session, as a confused or hostile b2bua
+ * could send them: answers with no offer pending, re-offers while one is
+ * pending, from either side, real or mutated. */
+static void test_any_order(void **st)
+{
+	static const char *const web_in[] = { chrome_av, firefox_av,
+					      web_reoffer, web_answer };
+	static const char *const sip_in[] = { sip_av_crypto, sip_answer,
+					      sip_reoffer };
+	unsigned seed = 7007;
+
+	(void)st;
+	for (unsigned long i = 0; i < 3000 * iters; i++) {
+		struct msess *s = sess_new(&seed);
+		enum msess_origin from = rnd(&seed, 2) ? MSESS_FROM_WEB :
+					 MSESS_FROM_SIP;
+		char why[256] = "", *out, *in;
+		bool fwd;
+
+		out = mneg_create(s, from, from == MSESS_FROM_WEB ?
+				  chrome_av : sip_av_crypto, why, sizeof(why));
+		assert_non_null(out);
+		g_free(out);
+		for (unsigned k = 2 + rnd(&seed, 7); k; k--) {
+			bool web = rnd(&seed, 2);
+			const char *src = web ?
+				web_in[rnd(&seed, G_N_ELEMENTS(web_in))] :
+				sip_in[rnd(&seed, G_N_ELEMENTS(sip_in))];
+
+			in = rnd(&seed, 3) ? g_strdup(src) :
+			     mutate(src, &seed);
+			why[0] = '\0';
+			if (rnd(&seed, 2))
+				out = checked(mneg_answer(s, in, why,
+							  sizeof(why)), why);
+			else
+				out = checked(mneg_update(s, web ? MLEG_WEB :
+							  MLEG_SIP, in, &fwd,
+							  why, sizeof(why)),
+					      why);
+			g_free(out);
+			g_free(in);
+		}
+		sess_free(s);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -665,6 +712,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_sdes),
 		cmocka_unit_test(test_candidates),
 		cmocka_unit_test(test_video_rtcp),
+		cmocka_unit_test(test_any_order),
 	};
 
 	if (argc > 1)
