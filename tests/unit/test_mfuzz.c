@@ -19,6 +19,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "log.h"
 #include "mediad/icecand.h"
 #include "mediad/msess.h"
 
@@ -371,6 +372,8 @@ static int setup(void **st)
 	(void)st;
 	if (e && atol(e) > 0)
 		iters = (unsigned long)atol(e);
+	/* one line per refused input would bury a failure */
+	log_init("mfuzz", LOG_LVL_ERROR, LOG_FMT_TEXT);
 	md.cfg.media_ip = "127.0.0.1";
 	md.cfg.max_transcode = 1000000;
 	md.cfg.opus_complexity = 1;
