@@ -199,3 +199,72 @@ for (const mode of ['lite', 'full']) {
     assert.equal(h.counters.media_sessions ?? 0, 0);
   });
 }
+
+// A seeded generator (mulberry32), so a failing round can be replayed.
+function prng(seed) {
+  let a = seed >>> 0;
+  return (n) => {
+    a = (a + 0x6D2B79F5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return (((t ^ (t >>> 14)) >>> 0) % n);
+  };
+}
+const ODD_LINES = ['a=candidate:1 1 udp 99999999999 127.0.0.1 70000 typ host',
+  'a=candidate:2 1 udp 1 127.0.0.1 0 typ host', 'a=candidate:3 2 udp 1 127.0.0.1 9 typ host',
+  'a=candidate:4 1 tcp 1 127.0.0.1 9 typ host tcptype passive', 'a=candidate:5 1 udp 1 x.local 9 typ host',
+  'a=candidate:6 1 udp 1 ::1 9 typ relay raddr ::1 rport 99999', 'a=candidate:7 1 udp 1 127.0.0.1 9 typ srflx',
+  'a=ice-ufrag:', 'a=ice-pwd:x', 'a=group:BUNDLE 0 9 zz', 'a=mid:9', 'm=video 9 UDP/TLS/RTP/SAVPF 96',
+  'a=rtpmap:96 VP8/90000', 'a=ssrc:4294967295 cname:x', 'a=setup:holdconn', 'a=end-of-candidates',
+  'a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:PS1uQCVeeCFCanVmcjkpPywjNWhcYD0mXXtxaVBR|2^99|9:9', 'c=IN IP6 ::1'];
+function mutate(sdp, r) {
+  const lines = sdp.split('\r\n').filter(Boolean);
+  for (let k = 1 + r(4); k; k--) {
+    const at = r(lines.length + 1);
+    switch (r(5)) {
+      case 0: lines.splice(r(lines.length), 1); break;
+      case 1: lines.splice(at, 0, lines[r(lines.length)] || ''); break;
+      case 2: lines.splice(at, 0, ODD_LINES[r(ODD_LINES.length)]); break;
+      case 3: { const i = r(lines.length); lines[i] = (lines[i] || '').replace(/\d+/, String(2 ** (8 * (1 + r(8))))); break; }
+      default: { const i = r(lines.length); lines[i] = (lines[i] || '').slice(0, r((lines[i] || '').length + 1)); }
+    }
+  }
+  return `${lines.join('\r\n')}\r\n`;
+}
+const WEB_CANDS = WEB.replace('a=rtcp-mux\r\n', 'a=rtcp-mux\r\n'
+  + 'a=candidate:1 1 udp 2130706431 127.0.0.1 45001 typ host\r\n'
+  + 'a=candidate:2 1 udp 1694498815 127.0.0.1 45002 typ srflx raddr 127.0.0.1 rport 45001\r\n');
+
+for (const mode of ['lite', 'full']) {
+  test(`${mode}: 150 sessions of mutated offers, answers and re-offers; nothing left, the node still serves`,
+    async () => {
+      const node = nodes[mode];
+      const r = prng(mode === 'full' ? 11 : 22);
+      let made = 0;
+      for (let i = 0; i < 150; i++) {
+        const fromWeb = r(2) === 0;
+        const c = await req(node, { kind: 'media_create', side: fromWeb ? 'web' : 'sip',
+          sdp: mutate(fromWeb ? WEB_CANDS : SIP(40000), r) });
+        if (c.kind !== 'media_sdp') {
+          assert.equal(c.kind, 'error');
+          continue;
+        }
+        made++;
+        for (let k = r(4); k; k--) {
+          const web = r(2) === 0;
+          const sdp = mutate(web ? WEB_CANDS : SIP(40010), r);
+          const m = r(2) ? { kind: 'media_answer', sdp } : { kind: 'media_update', side: web ? 'web' : 'sip', sdp };
+          const a = await req(node, { session: c.session, ...m });
+          assert.ok(['media_sdp', 'error'].includes(a.kind), JSON.stringify(a).slice(0, 100));
+        }
+        const d = await req(node, { kind: 'media_delete', session: c.session });
+        assert.equal(d.kind, 'media_stats');
+      }
+      assert.ok(made > 20, `only ${made} sessions made`);
+      await waitFor(async () => (await health(node)).media_ports_free === FREE, 5000, 'ports back');
+      const c = await req(node, { kind: 'media_create', side: 'web', sdp: WEB });
+      assert.equal(c.kind, 'media_sdp', c.reason);
+      assert.equal((await req(node, { kind: 'media_delete', session: c.session })).kind, 'media_stats');
+    });
+}
