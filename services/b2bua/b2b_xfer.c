@@ -12,6 +12,7 @@
 #include "log.h"
 #include "wsip.h"
 
+#include <errno.h>
 #include <sofia-sip/sip_header.h>
 #include <sofia-sip/url.h>
 #include <string.h>
@@ -38,9 +39,9 @@ static int call_refer_target(const sip_t *sip, char *uri, size_t len)
 }
 
 /* The Replaces value of a Refer-To URI's headers ("?Replaces=..."),
- * unescaped into buf; NULL when there is none. */
-static const char *call_refer_replaces_value(const url_t *u, char *buf,
-					     size_t len)
+ * unescaped into buf: 0, ENOENT when there is none, E2BIG when it is
+ * longer than buf (refused: read as "none" it made a blind transfer). */
+static int call_refer_replaces_value(const url_t *u, char *buf, size_t len)
 {
 	const char *h = u ? u->url_headers : NULL;
 	const char *v = NULL, *end = NULL;
@@ -53,13 +54,13 @@ static const char *call_refer_replaces_value(const url_t *u, char *buf,
 			h = end + (*end == '&');
 	}
 	if (!v)
-		return NULL;
+		return ENOENT;
 	if ((size_t)(end - v) >= len)
-		return NULL;
+		return E2BIG;
 	memcpy(buf, v, (size_t)(end - v));
 	buf[end - v] = '\0';
 	url_unescape(buf, buf);
-	return buf;
+	return 0;
 }
 
 /* The call whose browser dialog rp names, seen from the browser: to-tag
@@ -136,8 +137,7 @@ static int call_refer_attended(struct call *c, const char *val, char *uri,
 void call_web_refer(struct call *c, struct wsip_txn *txn, const sip_t *sip)
 {
 	char uri[ROUTE_URI_MAX], val[600];
-	const char *rep;
-	int st;
+	int rep, st;
 
 	if (c->state != CALL_ANSWERED || !c->nh) {
 		wsip_respond(txn, 403, "Forbidden", NULL, NULL);
@@ -150,7 +150,8 @@ void call_web_refer(struct call *c, struct wsip_txn *txn, const sip_t *sip)
 	rep = call_refer_replaces_value(sip->sip_refer_to ?
 					sip->sip_refer_to->r_url : NULL, val,
 					sizeof(val));
-	st = rep ? call_refer_attended(c, rep, uri, sizeof(uri)) :
+	st = rep == E2BIG ? 400 : !rep ?
+		call_refer_attended(c, val, uri, sizeof(uri)) :
 		call_refer_target(sip, uri, sizeof(uri));
 	if (st) {
 		LOG_INFO("call", "%s: transfer refused (%d)", c->id, st);

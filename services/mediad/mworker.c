@@ -51,6 +51,15 @@ static void mworker_reply(struct mworker *w, const char *reply, json_t *m)
 	json_decref(m);
 }
 
+/* A request whose fields are wrong (the schema's types passed): refused
+ * and counted with the messages mbus.c refuses. */
+static json_t *mworker_bad(struct mworker *w, const char *why)
+{
+	metrics_inc(&w->md->svc.metrics, MM_BUS_BAD);
+	LOG_WARN("bus", "refused: %s", why);
+	return busmsg_error(BUSMSG_E_FIELD, why);
+}
+
 static json_t *mworker_sdp_reply(struct msess *s, char *sdp)
 {
 	json_t *m = busmsg_new("media_sdp");
@@ -115,14 +124,18 @@ static json_t *mworker_create(struct mworker *w, const json_t *req,
 			      const char *reply)
 {
 	const char *owner = busmsg_str(req, "owner");
+	const char *side = busmsg_str(req, "side");
 	char id[MSESS_ID_LEN], why[160] = "";
 	static _Atomic unsigned seq;
 	struct msess *s;
 
 	if (atomic_load(&w->md->draining))
 		return busmsg_error(BUSMSG_E_FIELD, "draining: no new sessions");
-	if (owner && !svc_id_valid(owner))
-		return busmsg_error(BUSMSG_E_FIELD, "owner: not an instance id");
+	if (strcmp(side, "web") && strcmp(side, "sip"))
+		return mworker_bad(w, "side must be web or sip");
+	/* an owner that is not a string would send events nowhere */
+	if (json_object_get(req, "owner") && !(owner && svc_id_valid(owner)))
+		return mworker_bad(w, "owner: not an instance id");
 	snprintf(id, sizeof(id), "%s.%d.%u", w->md->svc.id, w->idx,
 		 atomic_fetch_add(&seq, 1));
 	if (msess_new(w->md, w, id, &s, why, sizeof(why))) {
@@ -134,8 +147,8 @@ static json_t *mworker_create(struct mworker *w, const json_t *req,
 	    msdes_policy_parse(busmsg_str(req, "sip_srtp"),
 			       &s->sip.sdes.policy)) {
 		msess_free(s);
-		return busmsg_error(BUSMSG_E_FIELD, "sip_srtp must be off, "
-				    "optional or mandatory");
+		return mworker_bad(w, "sip_srtp must be off, optional or "
+				   "mandatory");
 	}
 	if (owner)
 		snprintf(s->owner, sizeof(s->owner), "%s", owner);
@@ -211,7 +224,7 @@ static json_t *mworker_update(struct mworker *w, struct msess *s,
 	json_t *m;
 
 	if (!side || (strcmp(side, "web") && strcmp(side, "sip")))
-		return busmsg_error(BUSMSG_E_FIELD, "side must be web or sip");
+		return mworker_bad(w, "side must be web or sip");
 	sdp = mneg_update(s, strcmp(side, "web") ? MLEG_SIP : MLEG_WEB,
 			  busmsg_str(req, "sdp"), &fwd, why, sizeof(why));
 	if (!sdp)
@@ -236,11 +249,11 @@ static json_t *mworker_dtmf(struct mworker *w, struct msess *s,
 	int e;
 
 	if (!leg || (strcmp(leg, "web") && strcmp(leg, "sip")))
-		return busmsg_error(BUSMSG_E_FIELD, "leg must be web or sip");
+		return mworker_bad(w, "leg must be web or sip");
 	if (!mdtmf_digits_ok(digits))
-		return busmsg_error(BUSMSG_E_FIELD, "digits: 1-64 of 0-9*#A-D");
+		return mworker_bad(w, "digits: 1-64 of 0-9*#A-D");
 	if (d && !json_is_integer(d))
-		return busmsg_error(BUSMSG_E_FIELD, "duration_ms: an integer");
+		return mworker_bad(w, "duration_ms: an integer");
 	/* A SIP INFO's Duration may be anything: play what can be played
 	 * rather than drop the digit. */
 	ms = ms < MDTMF_DUR_MIN ? MDTMF_DUR_MIN : ms > MDTMF_DUR_MAX ?
@@ -284,6 +297,7 @@ static json_t *mworker_on_session(struct mworker *w, const char *kind,
 		return mworker_dtmf(w, s, req);
 	if (!strcmp(kind, "media_candidate"))
 		return icefull_trickle(s, req);
+	metrics_inc(&w->md->svc.metrics, MM_BUS_BAD);
 	return busmsg_error(BUSMSG_E_KIND, "unknown media request");
 }
 

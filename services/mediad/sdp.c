@@ -1088,6 +1088,14 @@ int sdp_candidate_parse(struct sdp_candidate *cd, const char *line)
 		n--;
 	if (n > SDP_MAX_LINE)
 		return SDP_ELINELEN;
+	/* The same bytes a whole SDP body refuses (next_line): a trickled
+	 * candidate must not carry what the writer and the logs cannot. */
+	for (size_t i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)line[i];
+
+		if ((ch < 0x20 && ch != '\t') || ch == 0x7f)
+			return SDP_EBADCHAR;
+	}
 	memcpy(copy, line, n);
 	copy[n] = '\0';
 	err = cand_parse(cd, copy);

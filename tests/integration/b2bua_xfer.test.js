@@ -111,3 +111,42 @@ test('attended transfer: B is asked to call C replacing our SIP dialog with C; b
   assert.equal(cdr.end_reason, 'transferred');
   ws.close();
 });
+
+// Malformed Replaces in the browser's REFER: each refused on the browser
+// side (4xx), none carried to the SIP peer (sipp would fail on a REFER it
+// does not expect), the call goes on and ends normally.
+test('REFER with malformed Replaces from the browser: refused, nothing reaches the SIP side', async () => {
+  const ws = await wsClient(gw.url);
+  assert.equal((await register(ws, { user: 'alice', pass: 'alice-secret' })).status, 200);
+  const b = await sippUas(suite, 'uas_answer.xml');
+  const one = await call(ws, b.to('bob'));
+  const tags = `;to-tag=${one.tag};from-tag=${one.inv.fromTag}`;
+  const referTo = [
+    `<sip:carol@${DOMAIN}?Replaces=>`,
+    `<sip:carol@${DOMAIN}?Replaces=${encodeURIComponent(`;to-tag=a;from-tag=b`)}>`,
+    `<sip:carol@${DOMAIN}?Replaces=nosuchcall>`,
+    `<sip:carol@${DOMAIN}?Replaces=${encodeURIComponent('x;to-tag=;from-tag=')}>`,
+    `<sip:carol@${DOMAIN}?Replaces=%00${encodeURIComponent(tags)}>`,
+    // its own dialog: a call cannot replace itself
+    `<sip:carol@${DOMAIN}?Replaces=${encodeURIComponent(one.inv.callId + tags)}>`,
+    // longer than any Replaces we take: refused, not read as a blind transfer
+    `<sip:${b.to('bob')}@${DOMAIN}?Replaces=${'x'.repeat(2000)}${encodeURIComponent(tags)}>`,
+    `<sip:carol@${DOMAIN}?Replaces=${'%41'.repeat(700)}>`,
+    `<sip:carol@${DOMAIN}?Replaces=a&Replaces=${encodeURIComponent(one.inv.callId + tags)}>`,
+    '<sip:@example.com?Replaces=a>',
+  ];
+  let cseq = 2;
+  for (const rt of referTo) {
+    ws.send(inDialog('REFER', one.inv, one.ok, cseq).replace('Content-Length: 0',
+      `Refer-To: ${rt}\r\nContent-Length: 0`));
+    const r = await until(ws, new RegExp(`^SIP\\/2\\.0 \\d+ [\\s\\S]*CSeq: ${cseq} REFER`), 8000);
+    assert.ok(status(r) >= 400 && status(r) < 500, `${rt.slice(0, 80)}: ${r.split('\r\n')[0]}`);
+    cseq++;
+  }
+  // the call still works: a BYE ends it on both sides
+  ws.send(inDialog('BYE', one.inv, one.ok, cseq));
+  assert.equal(status(await until(ws, new RegExp(`^SIP\\/2\\.0 \\d+ [\\s\\S]*CSeq: ${cseq} BYE`), 8000)), 200);
+  assert.equal((await b.exited).code, 0, 'the SIP peer saw no REFER, only the BYE');
+  await settled();
+  ws.close();
+});
