@@ -653,12 +653,13 @@ static bool mpath_same_host(const struct sockaddr_storage *a,
 }
 
 /* On the SIP leg's odd port: RTCP only from the host its RTP comes from
- * (or the SDP named); the last source is where ours goes. */
+ * (or the SDP named, c= or a=rtcp); the last source is where ours goes. */
 static void mpath_sip_rtcp(struct msess *s, struct mleg *l, uint8_t *p,
 			   size_t n, size_t cap,
 			   const struct sockaddr_storage *from, socklen_t fl)
 {
-	if (!l->peerlen || !mpath_same_host(from, &l->peer)) {
+	if (!l->peerlen || (!mpath_same_host(from, &l->peer) &&
+			    !mrtcp_sdp_host(&l->rtcp, from))) {
 		MD_INC(s, MM_DROP_SOURCE);
 		return;
 	}

@@ -211,6 +211,14 @@ bool mrtcp_sip_dest(const struct mrtcp *r, const struct sockaddr_storage *rtp,
 	return true;
 }
 
+bool mrtcp_sdp_host(const struct mrtcp *r,
+		    const struct sockaddr_storage *from)
+{
+	return r->sdp_has_addr && from->ss_family == AF_INET &&
+	       ((const struct sockaddr_in *)from)->sin_addr.s_addr ==
+		       r->sdp_addr.s_addr;
+}
+
 bool mrtcp_active(const struct mrtcp *r)
 {
 	return r->sent_any || r->rx_on || r->rx_pkts || r->tx_pkts;

@@ -104,6 +104,10 @@ void mrtcp_sdp_read(struct mrtcp *r, const struct sdp_media *m, bool again);
  * address), or the RTP port + 1 (RFC 3550 11). */
 bool mrtcp_sip_dest(const struct mrtcp *r, const struct sockaddr_storage *rtp,
 		    socklen_t rl, struct sockaddr_storage *to, socklen_t *tl);
+/* Whether from is the host the SIP side's a=rtcp named (its RTCP may
+ * come from there rather than from its RTP host). */
+bool mrtcp_sdp_host(const struct mrtcp *r,
+		    const struct sockaddr_storage *from);
 /* Whether RTCP ran on this leg: RTP or RTCP either way. */
 bool mrtcp_active(const struct mrtcp *r);
 /* Our last compound on the leg (RFC 3550 6.6): the report mrtcp_build

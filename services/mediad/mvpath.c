@@ -185,7 +185,8 @@ static void mvpath_sip_rtcp(struct msess *s, struct mleg *l, uint8_t *p,
 	const struct sockaddr_in *b = (const void *)&l->peer;
 
 	if (!l->peerlen || from->ss_family != AF_INET ||
-	    a->sin_addr.s_addr != b->sin_addr.s_addr) {
+	    (a->sin_addr.s_addr != b->sin_addr.s_addr &&
+	     !mrtcp_sdp_host(&l->rtcp, from))) {
 		MD_INC(s, MM_DROP_SOURCE);
 		return;
 	}

@@ -505,6 +505,7 @@ static void dest_is(const struct mrtcp *r, uint16_t rtp, const char *want)
 static void test_sdp_rtcp_dest(void **state)
 {
 	struct sdp_session *sd;
+	struct sockaddr_storage from;
 	struct mrtcp r;
 
 	(void)state;
@@ -518,9 +519,16 @@ static void test_sdp_rtcp_dest(void **state)
 	memset(&r, 0, sizeof(r));
 	mrtcp_sdp_read(&r, &sd->media[0], false);
 	dest_is(&r, 40000, "198.51.100.7:41001");
+	/* its RTCP may come from that host */
+	from = v4("198.51.100.7", 9);
+	assert_true(mrtcp_sdp_host(&r, &from));
+	from = v4("198.51.100.8", 41001);
+	assert_false(mrtcp_sdp_host(&r, &from));
 	memset(&r, 0, sizeof(r));
 	mrtcp_sdp_read(&r, &sd->media[1], false);
 	dest_is(&r, 40100, "192.0.2.5:41101");	/* c='s host */
+	from = v4("198.51.100.7", 9);		/* no a=rtcp host here */
+	assert_false(mrtcp_sdp_host(&r, &from));
 	/* its RTCP arrived from elsewhere: latching wins */
 	r.rpeer = v4("203.0.113.1", 5555);
 	r.rpeerlen = sizeof(struct sockaddr_in);
