@@ -52,6 +52,8 @@ static const struct metric_def mediad_metrics[MM__COUNT] = {
 	[MM_VIDEO_BYTES_IN] = { "media_video_bytes_in_total", "video RTP payload bytes received" },
 	[MM_VIDEO_BYTES_OUT] = { "media_video_bytes_out_total", "video RTP payload bytes relayed out" },
 	[MM_DROP_DEMUX] = { "media_drop_demux_total", "RTP with a payload type or SSRC not negotiated for its stream or port" },
+	[MM_SRTP_PROTECT_FAIL] = { "media_srtp_protect_failed_total", "SRTP/SRTCP packets we could not protect (not sent)" },
+	[MM_RTCP_BYE] = { "media_rtcp_bye_total", "RTCP BYE sent at session end (one per leg)" },
 };
 
 static struct mediad md;

@@ -258,6 +258,11 @@ static void mneg_sip_media(GString *g, struct msess *s, const int *pts,
 		mneg_rtpmap(g, pts[i], names[i]);
 	mneg_te(g, l->codec.te_pt);
 	g_string_append_printf(g, "a=ptime:20\r\na=%s\r\n", mneg_dir(l->ldir));
+	/* We offer no rtcp-mux (a plain phone may not demultiplex), but
+	 * accept it when offered: its RTCP and ours then share the RTP
+	 * ports (RFC 5761 5.1.1). */
+	if (!offer && l->rtcp.sdp_mux)
+		g_string_append(g, "a=rtcp-mux\r\n");
 	msdes_write(&l->sdes, g, offer);
 }
 
@@ -275,6 +280,7 @@ static int mneg_sip_peer(struct mleg *l, const struct sdp_media *m,
 	if (m->conn.af != SDP_AF_IP4 ||
 	    inet_pton(AF_INET, m->conn.addr, &a.sin_addr) != 1)
 		return EAFNOSUPPORT;
+	mrtcp_sdp_read(&l->rtcp, m, again);
 	if (l->peerlen && o->sin_addr.s_addr == a.sin_addr.s_addr &&
 	    o->sin_port == a.sin_port)
 		return 0;

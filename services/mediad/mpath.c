@@ -150,12 +150,15 @@ static size_t mpath_header(struct mleg *out, uint8_t *p, uint32_t samples,
 static void mpath_to_web(struct msess *s, uint8_t *p, size_t len, size_t cap)
 {
 	struct mleg *w = &s->web;
+	int err;
 
 	if (!w->srtp || !w->latched)
 		return;		/* nowhere safe to send it yet */
 	mrtcp_tx_rtp(&w->rtcp, p, len, (uint64_t)clock_wall_us());
-	if (srtpx_protect_rtp(w->srtp, p, &len, cap))
+	if ((err = srtpx_protect_rtp(w->srtp, p, &len, cap))) {
+		mpath_protect_failed(s, w, w->srtp, err);
 		return;
+	}
 	mpath_send(w, p, len);
 }
 
@@ -163,11 +166,15 @@ static void mpath_to_web(struct msess *s, uint8_t *p, size_t len, size_t cap)
  * keyed it (msdes.c).  cap: the buffer's size, for the SRTP tag. */
 static void mpath_to_sip(struct mleg *o, uint8_t *p, size_t len, size_t cap)
 {
+	int err;
+
 	if (!o->peerlen)
 		return;
 	mrtcp_tx_rtp(&o->rtcp, p, len, (uint64_t)clock_wall_us());
-	if (o->srtp && srtpx_protect_rtp(o->srtp, p, &len, cap))
+	if (o->srtp && (err = srtpx_protect_rtp(o->srtp, p, &len, cap))) {
+		mpath_protect_failed(o->sock.s, o, o->srtp, err);
 		return;
+	}
 	mpath_send(o, p, len);
 }
 
@@ -402,37 +409,20 @@ static void mpath_dtmf_tick(struct msess *s, struct mleg *l, unsigned ms)
 
 /* ---- RTCP ---- */
 
-/* RTCP toward the SIP leg: on the RTP port under rtcp-mux (its RTCP
- * arrived there), else from our odd port to where its RTCP comes from,
- * or to its RTP port + 1 until it has sent some (RFC 3550 11). */
+/* RTCP toward the SIP leg: on the RTP port under rtcp-mux (said in its
+ * SDP or seen), else from our odd port to where mrtcp_sip_dest says. */
 static bool mpath_rtcp_to_sip(struct msess *s, struct mleg *o,
 			      const uint8_t *p, size_t len)
 {
 	struct sockaddr_storage to;
 	socklen_t tl;
 
-	if (o->rtcp.peer_mux || o->rsock.fd < 0) {
-		if (!o->peerlen)
-			return false;
+	if (!o->peerlen)
+		return false;
+	if (o->rsock.fd < 0 ||
+	    !mrtcp_sip_dest(&o->rtcp, &o->peer, o->peerlen, &to, &tl)) {
 		mpath_send(o, p, len);
 		return true;
-	}
-	if (o->rtcp.rpeerlen) {
-		to = o->rtcp.rpeer;
-		tl = o->rtcp.rpeerlen;
-	} else if (o->peerlen) {
-		to = o->peer;
-		tl = o->peerlen;
-		if (to.ss_family == AF_INET) {
-			struct sockaddr_in *a = (struct sockaddr_in *)&to;
-			a->sin_port = htons((uint16_t)(ntohs(a->sin_port) + 1));
-		} else {
-			struct sockaddr_in6 *a = (struct sockaddr_in6 *)&to;
-			a->sin6_port =
-				htons((uint16_t)(ntohs(a->sin6_port) + 1));
-		}
-	} else {
-		return false;
 	}
 	if (sendto(o->rsock.fd, p, len, MSG_DONTWAIT,
 		   (const struct sockaddr *)&to, tl) < 0)
@@ -442,22 +432,80 @@ static bool mpath_rtcp_to_sip(struct msess *s, struct mleg *o,
 }
 
 /* A compound out of leg o: SRTCP toward the browser, plain toward SIP. */
-void mpath_rtcp_send(struct msess *s, struct mleg *o, uint8_t *p,
+bool mpath_rtcp_send(struct msess *s, struct mleg *o, uint8_t *p,
 		     size_t len, size_t cap)
 {
-	bool sent;
+	bool sent = false;
+	int err = 0;
 
 	if (o == &s->web) {
-		sent = o->srtp && o->latched &&
-		       !srtpx_protect_rtcp(o->srtp, p, &len, cap);
-		if (sent)
+		if (o->srtp && o->latched &&
+		    !(err = srtpx_protect_rtcp(o->srtp, p, &len, cap))) {
 			mpath_send(o, p, len);
-	} else {
-		sent = (!o->srtp || !srtpx_protect_rtcp(o->srtp, p, &len,
-							cap)) &&
-		       mpath_rtcp_to_sip(s, o, p, len);
+			sent = true;
+		}
+	} else if (!o->srtp ||
+		   !(err = srtpx_protect_rtcp(o->srtp, p, &len, cap))) {
+		sent = mpath_rtcp_to_sip(s, o, p, len);
 	}
+	if (err)
+		mpath_protect_failed(s, o, o->srtp, err);
 	MD_INC(s, sent ? MM_RTCP_OUT : MM_RTCP_DROP);
+	return sent;
+}
+
+void mpath_protect_failed(struct msess *s, const struct mleg *l,
+			  const struct srtpx *sx, int err)
+{
+	s->protect_failed++;
+	MD_INC(s, MM_SRTP_PROTECT_FAIL);
+	if (s->protect_logged)
+		return;
+	s->protect_logged = true;
+	LOG_WARN("sess", "%s: SRTP protect toward the %s side failed: %s "
+		 "(libsrtp status %d); later failures are only counted",
+		 s->id, l->kind == MLEG_WEB ? "browser" : "SIP",
+		 strerror(err), srtpx_protect_status(sx));
+}
+
+/* Our last compound on leg l (SRTCP toward the browser, through o). */
+static void mpath_bye_leg(struct msess *s, struct mleg *l, struct mleg *o,
+			  const uint32_t *ssrcs, size_t n, uint64_t now)
+{
+	uint8_t buf[MRTCP_MAX + SRTPX_TRAILER_MAX];
+	int len;
+
+	len = mrtcp_build_bye(&l->rtcp, buf, MRTCP_MAX, ssrcs, n, s->id,
+			      l->codec.clock, now, now);
+	if (len < 0) {
+		MD_INC(s, MM_RTCP_DROP);
+		return;
+	}
+	if (mpath_rtcp_send(s, o, buf, (size_t)len, sizeof(buf)))
+		MD_INC(s, MM_RTCP_BYE);
+}
+
+void mpath_bye(struct msess *s)
+{
+	uint64_t now = (uint64_t)clock_wall_us();
+	uint32_t ssrcs[2];
+	size_t n = 0;
+
+	if (!s->answered)
+		return;
+	/* The browser's transport is bundled: one BYE names both our
+	 * SSRCs on it (audio, and video when it ran). */
+	if (mrtcp_active(&s->web.rtcp))
+		ssrcs[n++] = s->web.ssrc;
+	if (s->vid.on && mrtcp_active(&s->vweb.rtcp))
+		ssrcs[n++] = s->vweb.ssrc;
+	if (n)
+		mpath_bye_leg(s, ssrcs[0] == s->web.ssrc ? &s->web : &s->vweb,
+			      &s->web, ssrcs, n, now);
+	if (mrtcp_active(&s->sip.rtcp))
+		mpath_bye_leg(s, &s->sip, &s->sip, &s->sip.ssrc, 1, now);
+	if (s->vid.on && mrtcp_active(&s->vsip.rtcp))
+		mpath_bye_leg(s, &s->vsip, &s->vsip, &s->vsip.ssrc, 1, now);
 }
 
 /* A plain compound from leg in's peer: its SRs noted for our report
@@ -605,12 +653,13 @@ static bool mpath_same_host(const struct sockaddr_storage *a,
 }
 
 /* On the SIP leg's odd port: RTCP only from the host its RTP comes from
- * (or the SDP named); the last source is where ours goes. */
+ * (or the SDP named, c= or a=rtcp); the last source is where ours goes. */
 static void mpath_sip_rtcp(struct msess *s, struct mleg *l, uint8_t *p,
 			   size_t n, size_t cap,
 			   const struct sockaddr_storage *from, socklen_t fl)
 {
-	if (!l->peerlen || !mpath_same_host(from, &l->peer)) {
+	if (!l->peerlen || (!mpath_same_host(from, &l->peer) &&
+			    !mrtcp_sdp_host(&l->rtcp, from))) {
 		MD_INC(s, MM_DROP_SOURCE);
 		return;
 	}
@@ -623,6 +672,7 @@ static void mpath_sip_rtcp(struct msess *s, struct mleg *l, uint8_t *p,
 		return;
 	memcpy(&l->rtcp.rpeer, from, fl);
 	l->rtcp.rpeerlen = fl;
+	l->rtcp.peer_mux = false;	/* what it does beats what it said */
 	l->rx++;
 	l->last_rx_us = (uint64_t)clock_wall_us();
 	mpath_rtcp_in(s, l, p, n, cap);

@@ -1,7 +1,9 @@
 /* mrtcp: RTCP on one leg: relay rewriting, our own SR/RR + SDES, and
  * received reports consumed (see mrtcp.h). */
 #include "mrtcp.h"
+#include "sdp.h"
 
+#include <arpa/inet.h>
 #include <string.h>
 
 enum {
@@ -162,4 +164,86 @@ int mrtcp_build(struct mrtcp *r, uint8_t *buf, size_t cap, uint32_t ssrc,
 	r->next_us = now_us + MRTCP_INTERVAL_US;
 	r->tx_pkts++;
 	return n + m;
+}
+
+/* ---- the SIP side's SDP and our BYE ---- */
+
+void mrtcp_sdp_read(struct mrtcp *r, const struct sdp_media *m, bool again)
+{
+	struct in_addr a;
+
+	r->sdp_mux = m->rtcp_mux;
+	if (again)
+		r->peer_mux = m->rtcp_mux;
+	else if (m->rtcp_mux)
+		r->peer_mux = true;
+	r->sdp_port = m->rtcp_port;
+	/* 0.0.0.0 names no host (RFC 3605 allows it as "not yet"). */
+	r->sdp_has_addr = m->rtcp_port && m->rtcp_conn.af == SDP_AF_IP4 &&
+			  inet_pton(AF_INET, m->rtcp_conn.addr, &a) == 1 &&
+			  a.s_addr != htonl(INADDR_ANY);
+	r->sdp_addr = r->sdp_has_addr ? a : (struct in_addr){ 0 };
+}
+
+bool mrtcp_sip_dest(const struct mrtcp *r, const struct sockaddr_storage *rtp,
+		    socklen_t rl, struct sockaddr_storage *to, socklen_t *tl)
+{
+	struct sockaddr_in *a = (struct sockaddr_in *)to;
+
+	if (r->peer_mux)
+		return false;
+	if (r->rpeerlen) {	/* latched: its RTCP's source wins */
+		*to = r->rpeer;
+		*tl = r->rpeerlen;
+		return true;
+	}
+	*to = *rtp;
+	*tl = rl;
+	if (to->ss_family != AF_INET) {	/* mneg keeps IPv4 peers only */
+		struct sockaddr_in6 *b = (struct sockaddr_in6 *)to;
+		b->sin6_port = htons((uint16_t)(ntohs(b->sin6_port) + 1));
+		return true;
+	}
+	if (r->sdp_has_addr)
+		a->sin_addr = r->sdp_addr;
+	a->sin_port = htons(r->sdp_port ? r->sdp_port
+					: (uint16_t)(ntohs(a->sin_port) + 1));
+	return true;
+}
+
+bool mrtcp_sdp_host(const struct mrtcp *r,
+		    const struct sockaddr_storage *from)
+{
+	return r->sdp_has_addr && from->ss_family == AF_INET &&
+	       ((const struct sockaddr_in *)from)->sin_addr.s_addr ==
+		       r->sdp_addr.s_addr;
+}
+
+bool mrtcp_active(const struct mrtcp *r)
+{
+	return r->sent_any || r->rx_on || r->rx_pkts || r->tx_pkts;
+}
+
+int mrtcp_build_bye(struct mrtcp *r, uint8_t *buf, size_t cap,
+		    const uint32_t *ssrcs, size_t n, const char *cname,
+		    uint32_t clock, uint64_t wall_us, uint64_t now_us)
+{
+	size_t len = 4 + 4 * n;
+	int m;
+
+	if (!n || n > MRTCP_BYE_MAX)
+		return -RTP_ERR_ARG;
+	/* A compound starts with a report (RFC 3550 6.1), BYE last. */
+	m = mrtcp_build(r, buf, cap, ssrcs[0], cname, clock, wall_us, now_us);
+	if (m < 0)
+		return m;
+	if ((size_t)m + len > cap)
+		return -RTP_ERR_NOSPACE;
+	buf += m;
+	buf[0] = (uint8_t)(0x80 | n);
+	buf[1] = RTCP_BYE;
+	rtp_wr16(buf + 2, (uint16_t)(len / 4 - 1));
+	for (size_t i = 0; i < n; i++)
+		rtp_wr32(buf + 4 + 4 * i, ssrcs[i]);
+	return m + (int)len;
 }

@@ -21,6 +21,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 
 enum {
@@ -31,6 +32,7 @@ enum {
 	MRTCP_MAX = 1500,		/* one compound, before SRTCP */
 	MRTCP_CNAME_MAX = 64,
 	MRTCP_MAX_SENDERS = 8,		/* senders mapped per compound */
+	MRTCP_BYE_MAX = 4,		/* SSRCs in our BYE */
 };
 
 struct mrtcp {
@@ -45,6 +47,11 @@ struct mrtcp {
 	bool peer_mux;			/* SIP: its RTCP on the RTP port */
 	struct sockaddr_storage rpeer;	/* SIP: where its RTCP comes from */
 	socklen_t rpeerlen;
+	/* SIP: what its SDP said (mrtcp_sdp_read), until its RTCP arrives */
+	bool sdp_mux;			/* a=rtcp-mux (RFC 5761) */
+	uint16_t sdp_port;		/* a=rtcp port (RFC 3605); 0: RTP+1 */
+	bool sdp_has_addr;		/* ... with an address of its own */
+	struct in_addr sdp_addr;
 	uint64_t rx_pkts, tx_pkts;	/* readable: RTCP compounds in/out */
 };
 
@@ -83,5 +90,31 @@ bool mrtcp_due(struct mrtcp *r, uint64_t now_us);
 int mrtcp_build(struct mrtcp *r, uint8_t *buf, size_t cap, uint32_t ssrc,
 		const char *cname, uint32_t clock, uint64_t wall_us,
 		uint64_t now_us);
+
+
+/* The SIP side's m= section (offer or answer): a=rtcp-mux and a=rtcp
+ * [IN IP4 addr] say where its RTCP goes before any has arrived.  A
+ * re-offer (again) replaces what an earlier one said; in the first
+ * exchange rtcp-mux seen on the wire stays. */
+struct sdp_media;
+void mrtcp_sdp_read(struct mrtcp *r, const struct sdp_media *m, bool again);
+/* Where our RTCP toward a SIP peer whose RTP goes to rtp (IPv4) goes:
+ * false when on the RTP port itself (rtcp-mux, said or seen); else *to
+ * is its RTCP source once it has sent some, or the a=rtcp port (and
+ * address), or the RTP port + 1 (RFC 3550 11). */
+bool mrtcp_sip_dest(const struct mrtcp *r, const struct sockaddr_storage *rtp,
+		    socklen_t rl, struct sockaddr_storage *to, socklen_t *tl);
+/* Whether from is the host the SIP side's a=rtcp named (its RTCP may
+ * come from there rather than from its RTP host). */
+bool mrtcp_sdp_host(const struct mrtcp *r,
+		    const struct sockaddr_storage *from);
+/* Whether RTCP ran on this leg: RTP or RTCP either way. */
+bool mrtcp_active(const struct mrtcp *r);
+/* Our last compound on the leg (RFC 3550 6.6): the report mrtcp_build
+ * makes, then BYE for ssrcs[0..n) (n at most MRTCP_BYE_MAX).  Returns
+ * the bytes written, or -RTP_ERR_*. */
+int mrtcp_build_bye(struct mrtcp *r, uint8_t *buf, size_t cap,
+		    const uint32_t *ssrcs, size_t n, const char *cname,
+		    uint32_t clock, uint64_t wall_us, uint64_t now_us);
 
 #endif

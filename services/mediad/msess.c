@@ -140,6 +140,8 @@ json_t *msess_stats(const struct msess *s)
 	json_object_set_new(m, "dtls", json_string(s->web.dtls ?
 		dtls_state_name(dtls_conn_state(s->web.dtls)) : "none"));
 	json_object_set_new(m, "srtp", json_boolean(s->web.srtp != NULL));
+	json_object_set_new(m, "srtp_protect_failed",
+			    json_integer((json_int_t)s->protect_failed));
 	json_object_set_new(m, "ice", icefull_stats(s));
 	/* SDES-SRTP on the SIP leg: suite and drops, or null */
 	json_object_set_new(json_object_get(m, "sip"), "srtp",

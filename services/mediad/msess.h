@@ -143,6 +143,8 @@ struct msess {
 	size_t nsip_offer;
 	char *web_tmpl;			/* browser's last offer: answer's m= */
 	struct mupdate upd;
+	uint64_t protect_failed;	/* SRTP/SRTCP protect failures */
+	bool protect_logged;		/* ... the first one logged */
 };
 
 /* msess.c: life cycle (runs on the owning worker) */
@@ -244,8 +246,16 @@ void mvpath_nack_back(uint8_t *buf, size_t len, uint32_t media,
 /* mpath.c pieces mvpath.c shares */
 bool mpath_same(const struct sockaddr_storage *a, socklen_t al,
 		const struct sockaddr_storage *b, socklen_t bl);
-void mpath_rtcp_send(struct msess *s, struct mleg *o, uint8_t *p,
+/* true when it left */
+bool mpath_rtcp_send(struct msess *s, struct mleg *o, uint8_t *p,
 		     size_t len, size_t cap);
+/* A protect toward leg l failed with err (srtpx): counted, the first one
+ * of the session logged with libsrtp's status. */
+void mpath_protect_failed(struct msess *s, const struct mleg *l,
+			  const struct srtpx *sx, int err);
+/* The session ends (media_delete, drain): a BYE for our SSRCs on each
+ * leg whose RTCP ran (RFC 3550 6.6), SRTCP toward the browser. */
+void mpath_bye(struct msess *s);
 
 /* mworker.c */
 struct mworker {

@@ -100,6 +100,7 @@ static int mvideo_sip_peer(struct mleg *l, const struct sdp_media *m,
 	if (m->conn.af != SDP_AF_IP4 ||
 	    inet_pton(AF_INET, m->conn.addr, &a.sin_addr) != 1)
 		return EAFNOSUPPORT;
+	mrtcp_sdp_read(&l->rtcp, m, again);
 	if (l->peerlen && !memcmp(&l->peer, &a, sizeof(a)))
 		return 0;
 	if (l->latched && !again)
@@ -209,6 +210,8 @@ void mvideo_sip_media(GString *g, struct msess *s, bool offer)
 			       l->port, pt, s->md->cfg.media_ip);
 	mvideo_codec(g, v, pt);
 	g_string_append_printf(g, "a=%s\r\n", mvideo_dirname(l->ldir));
+	if (!offer && l->rtcp.sdp_mux)	/* as for audio (mneg.c) */
+		g_string_append(g, "a=rtcp-mux\r\n");
 }
 
 /* A payload type for VP8 toward the browser that no audio codec of the

@@ -32,12 +32,15 @@ static void mvpath_to_web(struct msess *s, uint8_t *p, size_t len,
 			  size_t cap, size_t payload)
 {
 	struct mleg *w = &s->web;
+	int err;
 
 	if (!w->srtp || !w->latched)
 		return;		/* nowhere safe to send it yet */
 	mrtcp_tx_rtp(&s->vweb.rtcp, p, len, (uint64_t)clock_wall_us());
-	if (srtpx_protect_rtp(w->srtp, p, &len, cap))
+	if ((err = srtpx_protect_rtp(w->srtp, p, &len, cap))) {
+		mpath_protect_failed(s, w, w->srtp, err);
 		return;
+	}
 	if (sendto(w->sock.fd, p, len, MSG_DONTWAIT,
 		   (const struct sockaddr *)&w->peer, w->peerlen) < 0)
 		return;
@@ -182,7 +185,8 @@ static void mvpath_sip_rtcp(struct msess *s, struct mleg *l, uint8_t *p,
 	const struct sockaddr_in *b = (const void *)&l->peer;
 
 	if (!l->peerlen || from->ss_family != AF_INET ||
-	    a->sin_addr.s_addr != b->sin_addr.s_addr) {
+	    (a->sin_addr.s_addr != b->sin_addr.s_addr &&
+	     !mrtcp_sdp_host(&l->rtcp, from))) {
 		MD_INC(s, MM_DROP_SOURCE);
 		return;
 	}
@@ -193,6 +197,7 @@ static void mvpath_sip_rtcp(struct msess *s, struct mleg *l, uint8_t *p,
 	}
 	memcpy(&l->rtcp.rpeer, from, fl);
 	l->rtcp.rpeerlen = fl;
+	l->rtcp.peer_mux = false;	/* as for audio (mpath.c) */
 	mvpath_rtcp_in(s, l, p, n, cap);
 }
 

@@ -177,6 +177,7 @@ static void mworker_delete(struct mworker *w, struct msess *s)
 	LOG_INFO("sess", "%s: deleted (web rx %" PRIu64 " tx %" PRIu64
 		 ", sip rx %" PRIu64 " tx %" PRIu64 ")", s->id, s->web.rx,
 		 s->web.tx, s->sip.rx, s->sip.tx);
+	mpath_bye(s);	/* peers stop their receivers (RFC 3550 6.6) */
 	msess_free(s);
 }
 

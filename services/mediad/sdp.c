@@ -619,10 +619,17 @@ static int a_flag(struct pctx *c, const char *name, char *v UNUSED)
 	return 0;
 }
 
-/* "a=rtcp:9 IN IP4 0.0.0.0" or "a=rtcp:53021"; the address is not kept. */
+/* "a=rtcp:9 IN IP4 0.0.0.0" or "a=rtcp:53021" (RFC 3605).  A malformed
+ * address is forgotten rather than refusing the SDP: the port alone is
+ * still usable, with c='s address. */
 static int a_rtcp(struct pctx *c, const char *name UNUSED, char *v)
 {
-	return num16(tok(&v), &c->m->rtcp_port) ? 0 : SDP_EPORT;
+	if (!num16(tok(&v), &c->m->rtcp_port))
+		return SDP_EPORT;
+	v = skip_ws(v);
+	if (*v && conn_parse(&c->m->rtcp_conn, v))
+		memset(&c->m->rtcp_conn, 0, sizeof(c->m->rtcp_conn));
+	return 0;
 }
 
 /* "111 opus/48000/2"; an rtpmap for a pt not on the m= line is ignored. */

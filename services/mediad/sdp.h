@@ -200,6 +200,7 @@ struct sdp_media {
 	char fmt[SDP_NAME_LEN];		/* non-RTP protos: fmt list raw */
 	struct sdp_conn conn;
 	uint16_t rtcp_port;		/* a=rtcp; 0: none */
+	struct sdp_conn rtcp_conn;	/* a=rtcp's address; NONE: c='s */
 	struct sdp_transport tp;
 	enum sdp_dir dir;
 	char mid[SDP_MID_LEN];

@@ -202,7 +202,11 @@ static void write_cand(struct wbuf *w, const struct sdp_candidate *cd)
 static void write_media_attrs(struct wbuf *w, const struct sdp_session *s,
 			      const struct sdp_media *m)
 {
-	if (m->rtcp_port)
+	if (m->rtcp_port && m->rtcp_conn.af != SDP_AF_NONE)
+		WLINE(w, "a=rtcp:%u IN %s %s", m->rtcp_port,
+		      m->rtcp_conn.af == SDP_AF_IP6 ? "IP6" : "IP4",
+		      m->rtcp_conn.addr);
+	else if (m->rtcp_port)
 		WLINE(w, "a=rtcp:%u", m->rtcp_port);
 	if (m->tp.ice_lite && !s->tp.ice_lite)
 		WLINE(w, "a=ice-lite");

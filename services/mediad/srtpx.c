@@ -59,6 +59,7 @@ struct srtpx {
 	srtp_t in_old;		/* the peer's previous key, after a re-key,
 				   until its new one has verified a packet */
 	enum srtpx_profile profile;
+	int protect_status;	/* libsrtp's, of the last failed protect */
 };
 
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
@@ -235,6 +236,7 @@ static bool room_ok(size_t len, size_t cap)
 int srtpx_protect_rtp(struct srtpx *sx, uint8_t *pkt, size_t *len,
 		      size_t cap)
 {
+	srtp_err_status_t st;
 	int n;
 	int err;
 
@@ -243,8 +245,11 @@ int srtpx_protect_rtp(struct srtpx *sx, uint8_t *pkt, size_t *len,
 	if (!room_ok(*len, cap))
 		return ENOSPC;
 	n = (int)*len;
-	err = protect_err(srtp_protect(sx->out, pkt, &n));
-	if (!err)
+	st = srtp_protect(sx->out, pkt, &n);
+	err = protect_err(st);
+	if (err)
+		sx->protect_status = (int)st;
+	else
 		*len = (size_t)n;
 	return err;
 }
@@ -252,6 +257,7 @@ int srtpx_protect_rtp(struct srtpx *sx, uint8_t *pkt, size_t *len,
 int srtpx_protect_rtcp(struct srtpx *sx, uint8_t *pkt, size_t *len,
 		       size_t cap)
 {
+	srtp_err_status_t st;
 	int n;
 	int err;
 
@@ -260,10 +266,18 @@ int srtpx_protect_rtcp(struct srtpx *sx, uint8_t *pkt, size_t *len,
 	if (!room_ok(*len, cap))
 		return ENOSPC;
 	n = (int)*len;
-	err = protect_err(srtp_protect_rtcp(sx->out, pkt, &n));
-	if (!err)
+	st = srtp_protect_rtcp(sx->out, pkt, &n);
+	err = protect_err(st);
+	if (err)
+		sx->protect_status = (int)st;
+	else
 		*len = (size_t)n;
 	return err;
+}
+
+int srtpx_protect_status(const struct srtpx *sx)
+{
+	return sx ? sx->protect_status : 0;
 }
 
 static srtp_err_status_t unprotect_one(srtp_t s, uint8_t *pkt, int *n,

@@ -82,6 +82,9 @@ int srtpx_protect_rtp(struct srtpx *sx, uint8_t *pkt, size_t *len,
 		      size_t cap);
 int srtpx_protect_rtcp(struct srtpx *sx, uint8_t *pkt, size_t *len,
 		       size_t cap);
+/* libsrtp's srtp_err_status_t of the last protect that failed inside
+ * libsrtp (0: none), for the one log line a session writes about it. */
+int srtpx_protect_status(const struct srtpx *sx);
 
 /* In place: on SRTPX_OK *len shrinks to the plain packet; on anything
  * else drop the packet (its bytes may have been changed). */

@@ -113,3 +113,46 @@ test('Opus <-> PCMU transcoding: SRs consumed, mediad\'s own SR + RR blocks + CN
     assert.equal(w.cname, w.compounds);
     assertSipSide(rt);
   });
+
+// RFC 3605: the phone's SDP names an RTCP socket that is not its RTP port
+// + 1 and it never sends RTCP itself, so mediad can only have learnt the
+// address from the SDP; RFC 3550 6.6: media_delete ends with a BYE from
+// mediad's RTP SSRC on each leg (SRTCP toward the browser), counted.
+test('a=rtcp:<port> IN IP4 <addr> from the phone: mediad\'s reports reach that socket before the phone '
+  + 'sends any RTCP; media_delete sends a BYE to both ends', { timeout: 120000 }, async (t) => {
+  const before = await counters();
+  const res = await runPeer(['--duration', '7000', '--rtcp-attr']);
+  assert.equal(res.code, 0, res.err.slice(-2000));
+  assert.equal(res.r.transcode, false);
+  const rt = res.r.rtcp;
+  t.diagnostic(JSON.stringify(rt));
+  assert.equal(rt.sip_sr_sent, 0, 'the phone sent no RTCP');
+  assert.equal(rt.sip_bad_sent, 0);
+  const s = rt.sip;
+  assert.equal(s.bad, 0);
+  assert.ok(s.compounds >= 1, `the phone's a=rtcp socket got ${s.compounds} reports`);
+  assert.ok(s.sr >= 1, 'mediad sent audio to the phone, so an SR');
+  assert.equal(s.sender_ok, s.sr + s.rr);
+  assert.equal(s.block_ok, s.sr + s.rr, 'a block about the phone\'s SSRC');
+  assert.equal(s.cname, s.compounds);
+  assert.equal(s.bye, 1, 'one BYE on the phone\'s RTCP socket');
+  assert.equal(s.bye_ok, 1, 'from mediad\'s RTP SSRC toward the phone');
+  assert.equal(rt.web.bad, 0, 'SRTCP that did not decrypt');
+  assert.equal(rt.web.bye, 1, 'one SRTCP BYE toward the browser');
+  assert.equal(rt.web.bye_ok, 1, 'from mediad\'s RTP SSRC toward the browser');
+  const after = await counters();
+  assert.equal(after.media_rtcp_bye_total - before.media_rtcp_bye_total, 2, 'both BYEs counted');
+  assert.equal(after.media_srtp_protect_failed_total, 0, 'no SRTP protect failed');
+});
+
+test('transcoding: BYE on both legs at media_delete too', { timeout: 120000 }, async (t) => {
+  const res = await runPeer(['--duration', '2000', '--web-codec', 'opus', '--sip-codec', 'PCMU']);
+  assert.equal(res.code, 0, res.err.slice(-2000));
+  assert.equal(res.r.transcode, true);
+  const rt = res.r.rtcp;
+  t.diagnostic(JSON.stringify(rt));
+  assert.equal(rt.sip.bye, 1);
+  assert.equal(rt.sip.bye_ok, 1);
+  assert.equal(rt.web.bye, 1);
+  assert.equal(rt.web.bye_ok, 1);
+});

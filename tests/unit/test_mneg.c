@@ -414,6 +414,52 @@ static void test_sip_hold(void **st)
 	sess_free(s);
 }
 
+/* RFC 5761 / 3605 on the SIP side: our offer has no rtcp-mux; an offer
+ * with it gets it echoed (both then mux); a=rtcp is kept for our RTCP. */
+static void test_sip_rtcp_attrs(void **st)
+{
+	struct msess *s = sess_new();
+	char why[160] = "";
+	char *base = sip_sdp(40000, "sendrecv", "0");
+	char *o = g_strdup_printf("%sa=rtcp-mux\r\n", base), *a, *r;
+
+	r = mneg_create(s, MSESS_FROM_SIP, o, why, sizeof(why));
+	assert_non_null(r);
+	assert_true(s->sip.rtcp.peer_mux);
+	g_free(r);
+	a = web_sdp("bRw1", "pwdBpwdBpwdBpwdBpwdBpw", FP, "active",
+		    "sendrecv", true);
+	r = mneg_answer(s, a, why, sizeof(why));
+	assert_non_null(r);
+	has(r, "m=audio 20002 RTP/AVP 0");
+	has(r, "a=rtcp-mux\r\n");
+	g_free(r);
+	g_free(a);
+	g_free(o);
+	sess_free(s);
+
+	/* a browser's call: our offer toward SIP has no rtcp-mux; the
+	 * answer's a=rtcp names where our RTCP goes */
+	s = sess_new();
+	a = web_sdp("uFr1", "pwd1pwd1pwd1pwd1pwd1pw", FP, "actpass",
+		    "sendrecv", true);
+	r = mneg_create(s, MSESS_FROM_WEB, a, why, sizeof(why));
+	assert_non_null(r);
+	hasnt(r, "a=rtcp-mux");
+	g_free(r);
+	o = g_strdup_printf("%sa=rtcp:40011 IN IP4 127.0.0.9\r\n", base);
+	r = mneg_answer(s, o, why, sizeof(why));
+	assert_non_null(r);
+	assert_false(s->sip.rtcp.peer_mux);
+	assert_int_equal(s->sip.rtcp.sdp_port, 40011);
+	assert_true(s->sip.rtcp.sdp_has_addr);
+	g_free(r);
+	g_free(a);
+	g_free(o);
+	g_free(base);
+	sess_free(s);
+}
+
 /* ---- RFC 4733 ---- */
 
 static void te(uint8_t *p, uint8_t ev, bool end, uint16_t dur)
@@ -561,6 +607,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_codec_change),
 		cmocka_unit_test(test_sip_hold),
+		cmocka_unit_test(test_sip_rtcp_attrs),
 		cmocka_unit_test(test_dtmf_rx),
 		cmocka_unit_test(test_dtmf_tx),
 		cmocka_unit_test(test_rewrite_resync_insert),

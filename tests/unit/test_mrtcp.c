@@ -8,11 +8,15 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 
 #include "mediad/mrtcp.h"
+#include "mediad/sdp.h"
+
+#include <arpa/inet.h>
 
 /* ---- helpers ---- */
 
@@ -448,6 +452,209 @@ static void test_garbage(void **state)
 	assert_true(refused > 10000);
 }
 
+/* ---- the SIP side's a=rtcp / a=rtcp-mux, and our BYE ---- */
+
+#define SIP_SDP(audio_attrs, video_attrs) \
+	"v=0\r\no=- 1 1 IN IP4 192.0.2.5\r\ns=-\r\nc=IN IP4 192.0.2.5\r\n" \
+	"t=0 0\r\nm=audio 40000 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n" \
+	audio_attrs "m=video 40100 RTP/AVP 96\r\n" \
+	"a=rtpmap:96 VP8/90000\r\n" video_attrs
+
+static struct sdp_session *parse_sip(const char *sdp)
+{
+	struct sdp_session *sd = NULL;
+
+	assert_int_equal(sdp_session_new(&sd), 0);
+	assert_int_equal(sdp_session_parse(sd, sdp, strlen(sdp), NULL), 0);
+	assert_int_equal(sd->nmedia, 2);
+	return sd;
+}
+
+static struct sockaddr_storage v4(const char *ip, uint16_t port)
+{
+	struct sockaddr_storage ss;
+	struct sockaddr_in *a = (struct sockaddr_in *)&ss;
+
+	memset(&ss, 0, sizeof(ss));
+	a->sin_family = AF_INET;
+	a->sin_port = htons(port);
+	assert_int_equal(inet_pton(AF_INET, ip, &a->sin_addr), 1);
+	return ss;
+}
+
+/* Where mrtcp_sip_dest sends for a peer whose RTP is at 192.0.2.5:rtp:
+ * "ip:port", or "mux". */
+static void dest_is(const struct mrtcp *r, uint16_t rtp, const char *want)
+{
+	struct sockaddr_storage peer = v4("192.0.2.5", rtp), to;
+	socklen_t tl = 0;
+	char got[64], ip[INET_ADDRSTRLEN];
+
+	if (!mrtcp_sip_dest(r, &peer, sizeof(struct sockaddr_in), &to, &tl)) {
+		assert_string_equal("mux", want);
+		return;
+	}
+	assert_int_equal(tl, sizeof(struct sockaddr_in));
+	inet_ntop(AF_INET, &((struct sockaddr_in *)&to)->sin_addr, ip,
+		  sizeof(ip));
+	snprintf(got, sizeof(got), "%s:%u", ip,
+		 ntohs(((struct sockaddr_in *)&to)->sin_port));
+	assert_string_equal(got, want);
+}
+
+static void test_sdp_rtcp_dest(void **state)
+{
+	struct sdp_session *sd;
+	struct sockaddr_storage from;
+	struct mrtcp r;
+
+	(void)state;
+	/* RFC 3605 with an address of its own, audio; port only, video */
+	sd = parse_sip(SIP_SDP("a=rtcp:41001 IN IP4 198.51.100.7\r\n",
+			       "a=rtcp:41101\r\n"));
+	assert_int_equal(sd->media[0].rtcp_port, 41001);
+	assert_int_equal(sd->media[0].rtcp_conn.af, SDP_AF_IP4);
+	assert_string_equal(sd->media[0].rtcp_conn.addr, "198.51.100.7");
+	assert_int_equal(sd->media[1].rtcp_conn.af, SDP_AF_NONE);
+	memset(&r, 0, sizeof(r));
+	mrtcp_sdp_read(&r, &sd->media[0], false);
+	dest_is(&r, 40000, "198.51.100.7:41001");
+	/* its RTCP may come from that host */
+	from = v4("198.51.100.7", 9);
+	assert_true(mrtcp_sdp_host(&r, &from));
+	from = v4("198.51.100.8", 41001);
+	assert_false(mrtcp_sdp_host(&r, &from));
+	memset(&r, 0, sizeof(r));
+	mrtcp_sdp_read(&r, &sd->media[1], false);
+	dest_is(&r, 40100, "192.0.2.5:41101");	/* c='s host */
+	from = v4("198.51.100.7", 9);		/* no a=rtcp host here */
+	assert_false(mrtcp_sdp_host(&r, &from));
+	/* its RTCP arrived from elsewhere: latching wins */
+	r.rpeer = v4("203.0.113.1", 5555);
+	r.rpeerlen = sizeof(struct sockaddr_in);
+	dest_is(&r, 40100, "203.0.113.1:5555");
+	sdp_session_free(sd);
+
+	/* nothing said: RTP + 1; 0.0.0.0 names no host; a bad address
+	 * leaves the port usable */
+	sd = parse_sip(SIP_SDP("", "a=rtcp:41101 IN IP4 0.0.0.0\r\n"));
+	memset(&r, 0, sizeof(r));
+	mrtcp_sdp_read(&r, &sd->media[0], false);
+	dest_is(&r, 40000, "192.0.2.5:40001");
+	mrtcp_sdp_read(&r, &sd->media[1], false);
+	dest_is(&r, 40100, "192.0.2.5:41101");
+	sdp_session_free(sd);
+	sd = parse_sip(SIP_SDP("a=rtcp:41001 IN IP4 not..an.address\r\n", ""));
+	assert_int_equal(sd->media[0].rtcp_conn.af, SDP_AF_IP4);
+	memset(&r, 0, sizeof(r));
+	mrtcp_sdp_read(&r, &sd->media[0], false);
+	dest_is(&r, 40000, "192.0.2.5:41001");
+	sdp_session_free(sd);
+}
+
+static void test_sdp_rtcp_mux(void **state)
+{
+	struct sdp_session *sd, *plain;
+	struct mrtcp r;
+
+	(void)state;
+	sd = parse_sip(SIP_SDP("a=rtcp-mux\r\n", "a=rtcp-mux\r\n"));
+	plain = parse_sip(SIP_SDP("", ""));
+	memset(&r, 0, sizeof(r));
+	mrtcp_sdp_read(&r, &sd->media[1], false);
+	assert_true(r.sdp_mux);
+	dest_is(&r, 40100, "mux");
+	/* rtcp-mux seen on the wire stays through the first exchange ... */
+	memset(&r, 0, sizeof(r));
+	r.peer_mux = true;
+	mrtcp_sdp_read(&r, &plain->media[0], false);
+	assert_false(r.sdp_mux);
+	dest_is(&r, 40000, "mux");
+	/* ... a re-offer without it is believed */
+	mrtcp_sdp_read(&r, &plain->media[0], true);
+	dest_is(&r, 40000, "192.0.2.5:40001");
+	mrtcp_sdp_read(&r, &sd->media[0], true);
+	dest_is(&r, 40000, "mux");
+	sdp_session_free(sd);
+	sdp_session_free(plain);
+}
+
+/* The SDP writer keeps a=rtcp's address (it reproduces what it read). */
+static void test_sdp_rtcp_written(void **state)
+{
+	struct sdp_session *sd = parse_sip(SIP_SDP(
+		"a=rtcp:41001 IN IP4 198.51.100.7\r\n", "a=rtcp:41101\r\n"));
+	char out[2048];
+
+	(void)state;
+	assert_int_equal(sdp_session_write(sd, out, sizeof(out), NULL), 0);
+	assert_non_null(strstr(out, "a=rtcp:41001 IN IP4 198.51.100.7\r\n"));
+	assert_non_null(strstr(out, "a=rtcp:41101\r\n"));
+	sdp_session_free(sd);
+}
+
+/* Walks a BYE compound: report first, SDES, then BYE naming ssrcs. */
+static void bye_is(const uint8_t *b, int n, uint8_t first,
+		   const uint32_t *ssrcs, unsigned count)
+{
+	struct rtp_rtcp_pkt k;
+	size_t off = 0;
+
+	assert_true(n > 0);
+	assert_int_equal(rtp_rtcp_validate(b, (size_t)n), 3);
+	assert_int_equal(rtp_rtcp_next(b, (size_t)n, &off, &k), 1);
+	assert_int_equal(k.pt, first);
+	assert_int_equal(k.ssrc, ssrcs[0]);
+	assert_int_equal(rtp_rtcp_next(b, (size_t)n, &off, &k), 1);
+	assert_int_equal(k.pt, RTCP_SDES);
+	assert_int_equal(rtp_rtcp_next(b, (size_t)n, &off, &k), 1);
+	assert_int_equal(k.pt, RTCP_BYE);
+	assert_int_equal(k.count, count);
+	assert_int_equal(k.len, 4 + 4 * count);
+	for (unsigned i = 0; i < count; i++)
+		assert_int_equal(rtp_rd32(k.p + 4 + 4 * i), ssrcs[i]);
+	assert_int_equal(off, (size_t)n);
+}
+
+static void test_bye(void **state)
+{
+	uint8_t rtp[12 + 160] = { 0x80, 0, 0, 1, 0, 0, 0, 160, 1, 2, 3, 4 };
+	const uint32_t two[] = { 0x11111111, 0x22222222 };
+	uint32_t many[MRTCP_BYE_MAX + 1] = { 1, 2, 3, 4, 5 };
+	uint8_t b[MRTCP_MAX];
+	struct mrtcp r;
+	int n;
+
+	(void)state;
+	memset(&r, 0, sizeof(r));
+	assert_false(mrtcp_active(&r));
+	/* nothing sent yet: RR, SDES, BYE of both SSRCs (bundled leg) */
+	n = mrtcp_build_bye(&r, b, sizeof(b), two, 2, "sess-1", 8000,
+			    1700000000000000ull, 1000000);
+	bye_is(b, n, RTCP_RR, two, 2);
+	assert_int_equal(r.tx_pkts, 1);
+	assert_true(mrtcp_active(&r));	/* it has now sent RTCP */
+
+	memset(&r, 0, sizeof(r));
+	mrtcp_tx_rtp(&r, rtp, sizeof(rtp), 500000);
+	assert_true(mrtcp_active(&r));
+	n = mrtcp_build_bye(&r, b, sizeof(b), two + 1, 1, "sess-1", 8000,
+			    1700000000000000ull, 1000000);
+	bye_is(b, n, RTCP_SR, two + 1, 1);
+
+	assert_int_equal(mrtcp_build_bye(&r, b, sizeof(b), two, 0, "x", 8000,
+					 0, 0), -RTP_ERR_ARG);
+	assert_int_equal(mrtcp_build_bye(&r, b, sizeof(b), many,
+					 MRTCP_BYE_MAX + 1, "x", 8000, 0, 0),
+			 -RTP_ERR_ARG);
+	/* room for the report but not the BYE */
+	n = mrtcp_build(&r, b, sizeof(b), 7, "sess-1", 8000, 0, 0);
+	assert_true(n > 0);
+	assert_int_equal(mrtcp_build_bye(&r, b, (size_t)n + 4, two, 1,
+					 "sess-1", 8000, 0, 0),
+			 -RTP_ERR_NOSPACE);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -459,6 +666,10 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_relay_partial),
 		cmocka_unit_test(test_truncated_and_broken),
 		cmocka_unit_test(test_garbage),
+		cmocka_unit_test(test_sdp_rtcp_dest),
+		cmocka_unit_test(test_sdp_rtcp_mux),
+		cmocka_unit_test(test_sdp_rtcp_written),
+		cmocka_unit_test(test_bye),
 	};
 
 	if (argc > 1)

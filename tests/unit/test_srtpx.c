@@ -446,9 +446,14 @@ static void test_bad_arguments(void **state)
 	assert_int_equal(srtpx_protect_rtp(sx, b, &len, len + 16), ENOSPC);
 	assert_int_equal(srtpx_protect_rtcp(sx, b, &len, len), ENOSPC);
 	assert_int_equal(len, PCMU_LEN);
+	/* ENOSPC is ours, before libsrtp: no libsrtp status yet */
+	assert_int_equal(srtpx_protect_status(sx), 0);
 	assert_int_equal(srtpx_protect_rtp(sx, b, &len, sizeof(b)), 0);
 	len = 8;	/* not an RTP header */
 	assert_int_equal(srtpx_protect_rtp(sx, b, &len, sizeof(b)), EBADMSG);
+	/* ... libsrtp's refusal is kept for mediad's one log line */
+	assert_int_not_equal(srtpx_protect_status(sx), 0);
+	assert_int_equal(srtpx_protect_status(NULL), 0);
 	assert_string_equal(srtpx_verdict_name(SRTPX_REPLAY), "replayed");
 	srtpx_free(sx);
 	srtpx_free(NULL);

@@ -146,6 +146,8 @@ static int peer_finish(const struct peer_opts *o, struct bus *b,
 		pp.backlog += psess_flush(ss[i], &lat[3]);
 	for (long i = 0; i < o->sessions; i++)
 		pctl_delete(b, ss[i]);
+	if (o->rtcp)	/* mediad's BYEs, sent as it deleted each */
+		prtcp_bye_wait(ss, (size_t)o->sessions, &lat[3]);
 	pnice_global_stop();
 	rc = preport_print(o, ss, (size_t)o->sessions, lat, cpu, &pp);
 	free(lat);

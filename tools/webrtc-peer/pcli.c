@@ -42,6 +42,8 @@ static const char usage[] =
 "  --rtcp              the SIP side sends RTCP SRs to mediad's RTP port + 1\n"
 "                      from a socket of its own; both ends check mediad's RTCP\n"
 "  --rtcp-web          --rtcp, and the browser sends SRTCP SRs too\n"
+"  --rtcp-attr         --rtcp, but the phone sends none: its SDP names its\n"
+"                      RTCP socket (a=rtcp:PORT IN IP4 ADDR, RFC 3605)\n"
 "  --script S          one session, its window in three phases around a\n"
 "                      mid-call step (pscript.c): hold (browser sendonly,\n"
 "                      then sendrecv), restart (browser ICE restart) or\n"
@@ -69,7 +71,7 @@ static const char usage[] =
 enum { O_NATS = 256, O_NODE, O_IP, O_THREADS, O_RATE, O_WARMUP, O_DURATION,
        O_SETUP_TO, O_CPU, O_SIPOFF, O_PASSIVE, O_ECHO, O_ICE, O_CODEC,
        O_WCODEC, O_SCODEC, O_WHZ, O_SHZ, O_PERSESS, O_HIST, O_WSIG,
-       O_LOG, O_SCRIPT, O_RTCP, O_RTCP_WEB, O_SDES, O_SDES_AVP, O_SIP_SRTP,
+       O_LOG, O_SCRIPT, O_RTCP, O_RTCP_WEB, O_RTCP_ATTR, O_SDES, O_SDES_AVP, O_SIP_SRTP,
        O_FORGE, O_SJUMP, O_WJUMP };
 
 static const struct option longopts[] = {
@@ -85,6 +87,7 @@ static const struct option longopts[] = {
 	{ "per-session", 0, 0, O_PERSESS }, { "hist", 0, 0, O_HIST },
 	{ "window-signal", 0, 0, O_WSIG }, { "rtcp", 0, 0, O_RTCP },
 	{ "rtcp-web", 0, 0, O_RTCP_WEB }, { "sdes", 1, 0, O_SDES },
+	{ "rtcp-attr", 0, 0, O_RTCP_ATTR },
 	{ "sdes-avp", 0, 0, O_SDES_AVP }, { "sip-srtp", 1, 0, O_SIP_SRTP },
 	{ "sdes-forge", 1, 0, O_FORGE }, { "sip-seq-jump", 1, 0, O_SJUMP },
 	{ "web-seq-jump", 1, 0, O_WJUMP },
@@ -161,6 +164,7 @@ static int pcli_one(int c, const char *a, struct peer_opts *o)
 	case O_WSIG: o->window_signal = true; return 0;
 	case O_RTCP: o->rtcp = true; return 0;
 	case O_RTCP_WEB: o->rtcp = o->rtcp_web = true; return 0;
+	case O_RTCP_ATTR: o->rtcp = o->rtcp_attr = true; return 0;
 	case O_SDES: {
 		enum srtpx_profile pr;
 		o->sdes = a;

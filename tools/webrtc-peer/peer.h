@@ -75,6 +75,8 @@ struct peer_opts {
 	bool window_signal;		/* the window starts on SIGUSR1 */
 	bool rtcp;			/* RTCP both ends (prtcp.c) */
 	bool rtcp_web;			/* ... and the browser sends SRTCP */
+	bool rtcp_attr;			/* ... the phone sends none, its SDP
+					   names its RTCP socket (a=rtcp) */
 	enum peer_ice ice;
 	enum pscript script;		/* a mid-call step (pscript.c) */
 	enum peer_codec web_codec, sip_codec;
@@ -162,6 +164,8 @@ struct prtcp_side {
 	uint64_t lsr_ok;		/* SIP: ... whose LSR is one of ours */
 	uint64_t bad;			/* unusable SRTCP or RTCP */
 	uint64_t early;			/* before mediad's RTP: not checked */
+	uint64_t bye;			/* compounds ending in a BYE ... */
+	uint64_t bye_ok;		/* ... naming mediad's RTP SSRC */
 };
 enum { PRTCP_LSR_KEEP = 16 };
 struct prtcp {
@@ -187,6 +191,7 @@ struct psess {
 	struct psock web, sip, rtcp;	/* rtcp: with --rtcp only */
 	struct prtcp rtcp_st;
 	uint16_t web_port, sip_port;	/* ours */
+	uint16_t rtcp_port;		/* the phone's RTCP socket (--rtcp) */
 	struct sockaddr_in mediad_sip;	/* where our SIP side sends */
 	int web_pt, sip_pt;		/* as negotiated */
 	bool transcode;
@@ -260,6 +265,9 @@ void prtcp_web_in(struct psess *s, uint8_t *p, size_t n);
 void prtcp_sip_in(struct psess *s, uint8_t *p, size_t n);
 void prtcp_tick(struct psess *s, uint64_t now_us);
 json_t *prtcp_report(struct psess **ss, size_t n);
+/* After media_delete: read what is still coming until each session has
+ * had mediad's BYE on both legs, or a second has passed. */
+void prtcp_bye_wait(struct psess **ss, size_t n, struct phist *scratch);
 
 /* ---- pcli.c ---- */
 int pcli_parse(int argc, char **argv, struct peer_opts *o);

@@ -14,6 +14,7 @@
 
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 enum { PRTCP_PERIOD_US = 1000000 };
 
@@ -47,6 +48,17 @@ static void prtcp_check(struct psess *s, bool sip, const uint8_t *p,
 		d->early++;
 		return;
 	}
+	/* mediad's last word (RFC 3550 6.6): counted apart, so the reports
+	 * above stay the periodic ones. */
+	while (rtp_rtcp_next(p, n, &off, &k) > 0) {
+		if (k.pt != RTCP_BYE)
+			continue;
+		d->bye++;
+		if (k.ssrc == theirs)
+			d->bye_ok++;
+		return;
+	}
+	off = 0;
 	d->compounds++;
 	while (rtp_rtcp_next(p, n, &off, &k) > 0) {
 		if (k.pt == RTCP_SR) {
@@ -151,7 +163,8 @@ void prtcp_tick(struct psess *s, uint64_t now_us)
 	uint8_t buf[256 + SRTPX_TRAILER_MAX], cut[256 + SRTPX_TRAILER_MAX];
 	int a, b;
 
-	if (s->rtcp.fd < 0 || !s->sending || now_us < r->next_us)
+	if (s->rtcp.fd < 0 || s->o->rtcp_attr || !s->sending ||
+	    now_us < r->next_us)
 		return;
 	r->next_us = now_us + PRTCP_PERIOD_US;
 	if (s->o->rtcp_web && s->srtp)
@@ -183,8 +196,9 @@ void prtcp_tick(struct psess *s, uint64_t now_us)
 
 static json_t *prtcp_side(const struct prtcp_side *d)
 {
-	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
-		"early", (json_int_t)d->early,
+	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I,"
+		" s:I}", "early", (json_int_t)d->early,
+		"bye", (json_int_t)d->bye, "bye_ok", (json_int_t)d->bye_ok,
 		"compounds", (json_int_t)d->compounds, "sr", (json_int_t)d->sr,
 		"rr", (json_int_t)d->rr, "cname", (json_int_t)d->cname,
 		"sender_ok", (json_int_t)d->sender_ok,
@@ -212,6 +226,8 @@ json_t *prtcp_report(struct psess **ss, size_t n)
 			t[j]->lsr_ok += a[j]->lsr_ok;
 			t[j]->bad += a[j]->bad;
 			t[j]->early += a[j]->early;
+			t[j]->bye += a[j]->bye;
+			t[j]->bye_ok += a[j]->bye_ok;
 		}
 		sent += r->sent;
 		bad_sent += r->bad_sent;
@@ -221,4 +237,20 @@ json_t *prtcp_report(struct psess **ss, size_t n)
 			 "sip", prtcp_side(&sip), "sip_sr_sent",
 			 (json_int_t)sent, "sip_bad_sent", (json_int_t)bad_sent,
 			 "web_sr_sent", (json_int_t)web_sent);
+}
+
+void prtcp_bye_wait(struct psess **ss, size_t n, struct phist *scratch)
+{
+	for (int tries = 0; tries < 50; tries++) {	/* 50 x 20 ms */
+		size_t done = 0;
+
+		for (size_t i = 0; i < n; i++) {
+			const struct prtcp *r = &ss[i]->rtcp_st;
+			psess_flush(ss[i], scratch);
+			done += r->web.bye && r->sip.bye;
+		}
+		if (done == n)
+			return;
+		usleep(20000);
+	}
 }

@@ -108,15 +108,18 @@ char *psdp_sip_dir(const struct psess *s, bool offer, const char *dir)
 	const struct peer_opts *o = s->o;
 	int pt = offer ? pmedia_pt(o->sip_codec) : s->sip_pt;
 	char *out = NULL;
-	char crypto[SRTPX_SDES_INLINE_MAX + 80];
+	char crypto[SRTPX_SDES_INLINE_MAX + 80], rtcp[80] = "";
 
 	psdes_line(s, crypto, sizeof(crypto));
+	if (o->rtcp_attr)	/* RFC 3605: not the RTP port + 1 */
+		snprintf(rtcp, sizeof(rtcp), "a=rtcp:%u IN IP4 %s\r\n",
+			 s->rtcp_port, o->ip);
 	if (asprintf(&out, "v=0\r\no=phone %d 1 IN IP4 %s\r\ns=-\r\n"
 		     "c=IN IP4 %s\r\nt=0 0\r\nm=audio %u %s %d 101\r\n"
 		     "a=rtpmap:%d %s\r\na=rtpmap:101 telephone-event/8000\r\n"
-		     "a=ptime:20\r\na=%s\r\n%s",
+		     "a=ptime:20\r\na=%s\r\n%s%s",
 		     7000 + s->idx, o->ip, o->ip, s->sip_port, psdes_proto(s),
-		     pt, pt, psdp_rtpmap(o->sip_codec), dir, crypto) < 0)
+		     pt, pt, psdp_rtpmap(o->sip_codec), dir, rtcp, crypto) < 0)
 		return NULL;
 	return out;
 }

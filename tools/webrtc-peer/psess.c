@@ -108,8 +108,7 @@ int psess_new(struct psess **sp, int idx, const struct peer_opts *o)
 		s->sip.fd = fd;
 	}
 	if (!e && o->rtcp) {
-		uint16_t port;
-		fd = psess_socket(o->ip, &port);
+		fd = psess_socket(o->ip, &s->rtcp_port);
 		e = fd < 0 ? -fd : 0;
 		s->rtcp.fd = fd;
 	}
