@@ -15,13 +15,12 @@
 #include <cmocka.h>
 
 #include "mediad/msess.h"
+#include "msess_fixture.h"
 
 #define FP "sha-256 AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99:" \
 	   "AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99"
 #define FP2 "sha-256 11:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99:" \
 	    "AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99"
-
-static struct mediad md;
 
 /* A Chrome-like browser description. */
 static char *web_sdp(const char *ufrag, const char *pwd, const char *fp,
@@ -49,54 +48,6 @@ static char *sip_sdp(int port, const char *dir, const char *codecs)
 		dir);
 }
 
-static int setup_md(void **st)
-{
-	md.cfg.media_ip = "127.0.0.1";
-	md.cfg.max_transcode = 10;
-	md.cfg.opus_complexity = 1;
-	snprintf(md.fingerprint, sizeof(md.fingerprint), "sha-256 %s",
-		 "01:02:03");
-	return dtls_ctx_new(&md.dtls);
-}
-
-static int teardown_md(void **st)
-{
-	dtls_ctx_free(md.dtls);
-	return 0;
-}
-
-static struct msess *sess_new(void)
-{
-	struct msess *s = calloc(1, sizeof(*s));
-	struct mleg *l[2] = { &s->web, &s->sip };
-
-	s->md = &md;
-	snprintf(s->id, sizeof(s->id), "test.0.1");
-	s->created_us = 42;
-	for (int i = 0; i < 2; i++) {
-		l[i]->kind = i ? MLEG_SIP : MLEG_WEB;
-		l[i]->codec.pt = l[i]->codec.te_pt = -1;
-		l[i]->ssrc = 1000u + (unsigned)i;
-		mdtmf_tx_init(&l[i]->dtmf_tx);
-	}
-	s->web.port = 20000;
-	s->sip.port = 20002;
-	assert_int_equal(icelite_init(&s->web.ice, NULL), 0);
-	return s;
-}
-
-static void sess_free(struct msess *s)
-{
-	dtls_conn_free(s->web.dtls);
-	if (s->xc) {
-		xcode_free(s->xc);
-		atomic_fetch_sub(&md.ntranscode, 1);
-	}
-	g_free(s->offer_sdp);
-	g_free(s->web_tmpl);
-	free(s);
-}
-
 /* The o= version of an SDP we wrote. */
 static unsigned over(const char *sdp)
 {
@@ -107,18 +58,6 @@ static unsigned over(const char *sdp)
 	assert_non_null(o);
 	assert_int_equal(sscanf(o, "o=rtcgate %llu %u", &id, &v), 2);
 	return v;
-}
-
-static void has(const char *sdp, const char *line)
-{
-	if (!strstr(sdp, line))
-		fail_msg("no \"%s\" in:\n%s", line, sdp);
-}
-
-static void hasnt(const char *sdp, const char *line)
-{
-	if (strstr(sdp, line))
-		fail_msg("\"%s\" in:\n%s", line, sdp);
 }
 
 /* A call from a browser, relayed PCMU; returns the session. */

@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "mediad/msess.h"
+#include "msess_fixture.h"
 
 /* 30 bytes key||salt (AES-CM), base64: RFC 4568's own example key. */
 #define KEY30 "PS1uQCVeeCFCanVmcjkpPywjNWhcYD0mXXtxaVBR"
@@ -26,27 +27,19 @@
 #define FP "sha-256 AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99:" \
 	   "AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99"
 
-static struct mediad md;
 static struct sdp_session *parsed;
 
 static int setup(void **st)
 {
-	(void)st;
-	md.cfg.media_ip = "127.0.0.1";
-	md.cfg.max_transcode = 10;
-	md.cfg.opus_complexity = 1;
-	snprintf(md.fingerprint, sizeof(md.fingerprint), "sha-256 01:02:03");
 	if (srtpx_global_init() || sdp_session_new(&parsed))
 		return -1;
-	return dtls_ctx_new(&md.dtls);
+	return setup_md(st);
 }
 
 static int teardown(void **st)
 {
-	(void)st;
-	dtls_ctx_free(md.dtls);
 	sdp_session_free(parsed);
-	return 0;
+	return teardown_md(st);
 }
 
 /* A SIP offer's m=audio with the given proto and a=crypto lines. */
@@ -61,12 +54,6 @@ static const struct sdp_media *media(const char *proto, const char *crypto)
 	assert_int_equal(sdp_session_parse(parsed, t, strlen(t), &line), 0);
 	g_free(t);
 	return &parsed->media[0];
-}
-
-static void has(const char *text, const char *what)
-{
-	if (!strstr(text, what))
-		fail_msg("no \"%s\" in:\n%s", what, text);
 }
 
 static void test_pick_first_usable(void **st)
@@ -420,35 +407,6 @@ static void test_policy_names(void **st)
 }
 
 /* ---- through mneg: a session built by hand, as test_mneg does ---- */
-
-static struct msess *sess_new(void)
-{
-	struct msess *s = calloc(1, sizeof(*s));
-	struct mleg *l[2] = { &s->web, &s->sip };
-
-	s->md = &md;
-	snprintf(s->id, sizeof(s->id), "test.0.1");
-	s->created_us = 42;
-	for (int i = 0; i < 2; i++) {
-		l[i]->kind = i ? MLEG_SIP : MLEG_WEB;
-		l[i]->codec.pt = l[i]->codec.te_pt = -1;
-		l[i]->ssrc = 1000u + (unsigned)i;
-		mdtmf_tx_init(&l[i]->dtmf_tx);
-	}
-	s->web.port = 20000;
-	s->sip.port = 20002;
-	assert_int_equal(icelite_init(&s->web.ice, NULL), 0);
-	return s;
-}
-
-static void sess_free(struct msess *s)
-{
-	dtls_conn_free(s->web.dtls);
-	srtpx_free(s->sip.srtp);
-	g_free(s->offer_sdp);
-	g_free(s->web_tmpl);
-	free(s);
-}
 
 static char *sip_offer(const char *proto, const char *crypto)
 {

@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "mediad/msess.h"
+#include "msess_fixture.h"
 
 #define L(s) s "\r\n"
 #define FP "AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99:" \
@@ -66,69 +67,6 @@ static const char chrome_av[] =
 	L("m=application 9 UDP/DTLS/SCTP webrtc-datachannel")
 	L("c=IN IP4 0.0.0.0") ICE L("a=setup:actpass") L("a=mid:2")
 	L("a=sctp-port:5000");
-
-static struct mediad md;
-
-static int setup_md(void **st)
-{
-	md.cfg.media_ip = "127.0.0.1";
-	md.cfg.max_transcode = 10;
-	md.cfg.opus_complexity = 1;
-	snprintf(md.fingerprint, sizeof(md.fingerprint), "sha-256 %s",
-		 "01:02:03");
-	return dtls_ctx_new(&md.dtls);
-}
-
-static int teardown_md(void **st)
-{
-	dtls_ctx_free(md.dtls);
-	return 0;
-}
-
-static struct msess *sess_new(void)
-{
-	struct msess *s = calloc(1, sizeof(*s));
-	struct mleg *l[4] = { &s->web, &s->sip, &s->vweb, &s->vsip };
-
-	s->md = &md;
-	snprintf(s->id, sizeof(s->id), "test.0.2");
-	s->created_us = 42;
-	for (int i = 0; i < 4; i++) {
-		l[i]->kind = i & 1 ? MLEG_SIP : MLEG_WEB;
-		l[i]->codec.pt = l[i]->codec.te_pt = -1;
-		l[i]->ssrc = 1000u + (unsigned)i;
-		mdtmf_tx_init(&l[i]->dtmf_tx);
-	}
-	s->web.port = 20000;
-	s->sip.port = 20002;
-	s->vsip.port = 20004;	/* preset: mvideo opens none */
-	assert_int_equal(icelite_init(&s->web.ice, NULL), 0);
-	return s;
-}
-
-static void sess_free(struct msess *s)
-{
-	dtls_conn_free(s->web.dtls);
-	if (s->xc) {
-		xcode_free(s->xc);
-		atomic_fetch_sub(&md.ntranscode, 1);
-	}
-	g_free(s->offer_sdp);
-	g_free(s->web_tmpl);
-	free(s);
-}
-
-static void has(const char *sdp, const char *line)
-{
-	if (!strstr(sdp, line))
-		fail_msg("no \"%s\" in:\n%s", line, sdp);
-}
-
-static void hasnt(const char *sdp, const char *line)
-{
-	if (strstr(sdp, line))
-		fail_msg("\"%s\" should not be in:\n%s", line, sdp);
-}
 
 /* The number of lines starting with prefix. */
 static int count(const char *sdp, const char *prefix)
