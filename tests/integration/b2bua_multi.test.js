@@ -30,7 +30,7 @@ test.before(async () => {
   }
   gw = await suite.wsgw();
   for (const b of b2bs) await waitFor(() => suite.health('b2bua', b.id), 5000, 'b2bua');
-  await sleep(500); // heartbeats reach both
+  for (const b of b2bs) await suite.mediaJoined(b, 2);	// both nodes' heartbeats
 });
 
 test.after(() => suite.close());

@@ -52,7 +52,7 @@ test.before(async () => {
   gw = await suite.wsgw();
   await waitFor(() => suite.health('b2bua', b2b.id), 5000, 'b2bua');
   await waitFor(() => suite.health('mediad', media.id), 5000, 'mediad');
-  await sleep(500); // heartbeats reach the b2bua
+  await suite.mediaJoined(b2b);
 });
 
 test.after(() => suite.close());

@@ -91,7 +91,7 @@ test.before(async () => {
   await waitFor(() => suite.health('mediad', media.id), 5000, 'mediad');
   const sub = suite.nc.subscribe('rtcgate.cdr');
   (async () => { for await (const m of sub) cdrs.push(JSON.parse(sc.decode(m.data))); })();
-  await sleep(500); // heartbeats reach the b2bua
+  await suite.mediaJoined(b2b);
 });
 
 test.after(() => suite.close());

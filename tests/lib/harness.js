@@ -131,6 +131,14 @@ class Suite {
     try { return fs.readFileSync(p.logPath, 'utf8'); } catch (e) { return ''; }
   }
 
+  // Waits until a b2bua has heard the heartbeats of n media nodes (its
+  // "media node ... joined" log lines): a fixed sleep was too short on a
+  // loaded machine, and a call placed before gets 503.
+  async mediaJoined(b2b, n = 1, ms = 20000) {
+    await waitFor(() => (this.log(b2b).match(/media node \S+ joined/g) || []).length >= n, ms,
+      `${n} media node(s) joined ${b2b.name}`);
+  }
+
   // Stops every service with SIGTERM (so sanitizer builds report leaks at
   // exit), then nats-server; fails when any process logged a sanitizer
   // report or exited with ASan's exit code.
