@@ -508,6 +508,23 @@ void mpath_bye(struct msess *s)
 		mpath_bye_leg(s, &s->vsip, &s->vsip, &s->vsip.ssrc, 1, now);
 }
 
+/* How a compound from leg in's peer is rewritten on its way out of leg
+ * out: the RTP rewriters' SSRC and offsets of both (audio and video). */
+struct mrtcp_xlate mpath_rtcp_xlate(const struct mleg *in,
+				    const struct mleg *out)
+{
+	return (struct mrtcp_xlate){
+		.out_ssrc = out->ssrc,
+		.have_src = out->rw.have_src,
+		.src_ssrc = out->rw.in_ssrc,
+		.ts_off = out->rw.ts_off,
+		.in_ssrc = in->ssrc,
+		.have_peer = in->rw.have_src,
+		.peer_ssrc = in->rw.in_ssrc,
+		.seq_off = in->rw.seq_off,
+	};
+}
+
 /* A plain compound from leg in's peer: its SRs noted for our report
  * blocks; when relaying, rewritten with the rewriters' mapping and sent
  * on (RTCP keeps flowing on hold: RFC 3264 5.1). */
@@ -524,16 +541,7 @@ static void mpath_rtcp_in(struct msess *s, struct mleg *in, uint8_t *p,
 	}
 	if (!s->answered || s->transcode)
 		return;	/* consumed: our own reports go out instead */
-	x = (struct mrtcp_xlate){
-		.out_ssrc = out->ssrc,
-		.have_src = out->rw.have_src,
-		.src_ssrc = out->rw.in_ssrc,
-		.ts_off = out->rw.ts_off,
-		.in_ssrc = in->ssrc,
-		.have_peer = in->rw.have_src,
-		.peer_ssrc = in->rw.in_ssrc,
-		.seq_off = in->rw.seq_off,
-	};
+	x = mpath_rtcp_xlate(in, out);
 	if (mrtcp_relay(p, len, &x) < 0) {
 		MD_INC(s, MM_RTCP_DROP);
 		return;

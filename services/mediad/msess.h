@@ -246,6 +246,8 @@ void mvpath_nack_back(uint8_t *buf, size_t len, uint32_t media,
 /* mpath.c pieces mvpath.c shares */
 bool mpath_same(const struct sockaddr_storage *a, socklen_t al,
 		const struct sockaddr_storage *b, socklen_t bl);
+struct mrtcp_xlate mpath_rtcp_xlate(const struct mleg *in,
+				    const struct mleg *out);
 /* true when it left */
 bool mpath_rtcp_send(struct msess *s, struct mleg *o, uint8_t *p,
 		     size_t len, size_t cap);

@@ -131,16 +131,7 @@ static void mvpath_rtcp_in(struct msess *s, struct mleg *in, uint8_t *p,
 	}
 	if (!s->vid.on)
 		return;
-	x = (struct mrtcp_xlate){
-		.out_ssrc = out->ssrc,
-		.have_src = out->rw.have_src,
-		.src_ssrc = out->rw.in_ssrc,
-		.ts_off = out->rw.ts_off,
-		.in_ssrc = in->ssrc,
-		.have_peer = in->rw.have_src,
-		.peer_ssrc = in->rw.in_ssrc,
-		.seq_off = in->rw.seq_off,
-	};
+	x = mpath_rtcp_xlate(in, out);
 	if (x.have_peer)
 		mvpath_nack_back(p, len, in->ssrc, x.seq_off);
 	if (mrtcp_relay(p, len, &x) < 0) {
