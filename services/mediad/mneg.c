@@ -235,6 +235,13 @@ static void mneg_web_media(GString *g, struct msess *s, const int *pts,
 	for (size_t i = 0; i < n; i++)
 		mneg_rtpmap(g, pts[i], names[i]);
 	mneg_te(g, l->codec.te_pt);
+	/* Relaying G.711, the browser's packets reach the SIP side as they
+	 * are: pass on the packet size it asked for (a=ptime is what the
+	 * describer wants to receive, RFC 4566 6; Chrome frames PCMU/PCMA at
+	 * a remote a=ptime).  Transcoding, we take any Opus framing and want
+	 * Chrome's default 20 ms, so nothing is said. */
+	if (s->sip_ptime_said && n && strcmp(names[0], "opus"))
+		g_string_append_printf(g, "a=ptime:%u\r\n", s->sip_ptime_said);
 	g_string_append_printf(g, "a=ssrc:%u cname:rtcgate-%s\r\n", l->ssrc,
 			       s->id);
 	icefull_write_cands(s, g, offer);	/* lite: one host candidate */
@@ -257,13 +264,41 @@ static void mneg_sip_media(GString *g, struct msess *s, const int *pts,
 	for (size_t i = 0; i < n; i++)
 		mneg_rtpmap(g, pts[i], names[i]);
 	mneg_te(g, l->codec.te_pt);
-	g_string_append_printf(g, "a=ptime:20\r\na=%s\r\n", mneg_dir(l->ldir));
+	/* the ptime we send (RFC 4566 6), which is the one it asked for */
+	g_string_append_printf(g, "a=ptime:%u\r\na=%s\r\n", s->sip_ptime,
+			       mneg_dir(l->ldir));
 	/* We offer no rtcp-mux (a plain phone may not demultiplex), but
 	 * accept it when offered: its RTCP and ours then share the RTP
 	 * ports (RFC 5761 5.1.1). */
 	if (!offer && l->rtcp.sdp_mux)
 		g_string_append(g, "a=rtcp-mux\r\n");
 	msdes_write(&l->sdes, g, offer);
+}
+
+/* The SIP side's a=ptime / a=maxptime (its last SDP's; none: 20 ms):
+ * the packets we send it when transcoding. */
+static void mneg_sip_ptime(struct msess *s, const struct sdp_media *m)
+{
+	s->sip_ptime_said = m->ptime;
+	s->sip_ptime = mchunk_ptime(m->ptime, m->maxptime);
+}
+
+/* Transcoding's framing (mchunk.c) for the SIP codec and ptime in force:
+ * made afresh with a new transcoder or law, else only the packet size
+ * toward SIP changes (held audio goes on in packets of the new size). */
+static void mneg_framing(struct msess *s, bool fresh)
+{
+	uint8_t sil = !strcmp(s->sip.codec.name, "PCMA") ? 0xD5 : 0xFF;
+	unsigned fr = s->sip_ptime * MCHUNK_PER_MS;
+
+	if (!s->xc)
+		return;
+	if (fresh || s->sip_in.silence != sil) {
+		mchunk_init(&s->sip_in, XCODE_FRAME, sil);
+		mchunk_init(&s->sip_out, fr, sil);
+	} else {
+		mchunk_set_frame(&s->sip_out, fr);
+	}
 }
 
 /* The peer's address for a plain RTP leg, from c= and the m= port.  In
@@ -539,6 +574,7 @@ static char *mneg_from_sip(struct msess *s, const struct sdp_session *sd,
 	    msdes_apply(&s->sip.sdes, &s->sip.srtp, why, whylen))
 		return NULL;
 	s->sip.dir = m->dir;
+	mneg_sip_ptime(s, m);
 	s->nsip_offer = mneg_collect(m, s->sip_offer, 8, &te);
 	if (!s->nsip_offer) {
 		snprintf(why, whylen, "no audio codec in common (PCMU, PCMA, opus)");
@@ -640,6 +676,7 @@ static int mneg_apply(struct msess *s, char *why, size_t whylen)
 		s->transcode = was && s->xc;
 		return EBUSY;
 	}
+	mneg_framing(s, !was);
 	return 0;
 }
 
@@ -708,6 +745,7 @@ static int mneg_sip_answered(struct msess *s, const struct sdp_session *sd,
 		return EPROTO;
 	}
 	s->sip.dir = m->dir;
+	mneg_sip_ptime(s, m);
 	mneg_codec_set(&s->sip.codec, &got[0]);
 	s->sip.codec.te_pt = te;
 	wc = mneg_find(s->web_offer, s->nweb_offer, got[0].name);
@@ -914,6 +952,8 @@ static char *mneg_update_sip(struct msess *s, const struct sdp_media *m,
 	if (msdes_offer_in(&s->sip.sdes, m, why, whylen) ||
 	    msdes_apply(&s->sip.sdes, &s->sip.srtp, why, whylen))
 		return NULL;
+	mneg_sip_ptime(s, m);	/* our packets change size now */
+	mneg_framing(s, false);
 	s->upd = (struct mupdate){ .from = MLEG_SIP, .dir = m->dir,
 		.codecs = !mneg_keeps_codec(&s->sip, got, n) };
 	memcpy(s->sip_offer, got, n * sizeof(got[0]));

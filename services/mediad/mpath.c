@@ -194,19 +194,33 @@ static bool mpath_sip_unprotect(struct msess *s, struct mleg *l, uint8_t *p,
 	return false;
 }
 
-/* SIP -> browser, transcoding: G.711 in, 20 ms Opus frames out. */
-static void mpath_sip_to_opus(struct msess *s, const uint8_t *pay, size_t n)
+/* SIP -> browser, transcoding: G.711 of any packet size in (mchunk
+ * places it by timestamp and cuts 20 ms frames), 20 ms Opus frames out.
+ * A pause the chunker did not fill moves the Opus timestamp on by its
+ * length; lost audio up to 60 ms goes in as silence. */
+static void mpath_sip_to_opus(struct msess *s, const uint8_t *rtp,
+			      const uint8_t *pay, size_t n)
 {
 	struct mleg *w = &s->web;
 	enum xcode_law law = !strcmp(s->sip.codec.name, "PCMA") ? XCODE_ALAW
 								: XCODE_ULAW;
 	uint8_t pkt[RTP_HDR_MIN + XCODE_OPUS_PKT_MAX + SRTPX_TRAILER_MAX];
+	uint8_t frame[XCODE_FRAME];
+	uint32_t skip;
 	int r;
 
-	for (r = xcode_g711_to_opus(s->xc, pay, n, law, pkt + RTP_HDR_MIN,
-				    XCODE_OPUS_PKT_MAX); r > 0;
-	     r = xcode_g711_to_opus(s->xc, NULL, 0, law, pkt + RTP_HDR_MIN,
-				    XCODE_OPUS_PKT_MAX)) {
+	if (mchunk_push_rtp(&s->sip_in, rtp_ssrc(rtp), rtp_ts(rtp), pay, n) ==
+	    MCHUNK_BAD)
+		MD_INC(s, MM_DROP_BAD);
+	while (mchunk_pop(&s->sip_in, frame, &skip)) {
+		/* one frame in, one packet out: the encoder holds nothing */
+		r = xcode_g711_to_opus(s->xc, frame, XCODE_FRAME, law,
+				       pkt + RTP_HDR_MIN, XCODE_OPUS_PKT_MAX);
+		w->ts += xcode_ts_dur_to_opus(skip);
+		if (r <= 0) {
+			w->ts += XCODE_FRAME_TS;	/* a frame's hole */
+			continue;
+		}
 		mpath_header(w, pkt, XCODE_FRAME_TS, false);
 		mpath_to_web(s, pkt, RTP_HDR_MIN + (size_t)r, sizeof(pkt));
 	}
@@ -214,23 +228,46 @@ static void mpath_sip_to_opus(struct msess *s, const uint8_t *pay, size_t n)
 
 enum { MPATH_MISORDER = 100 };	/* RFC 3550 A.1's MAX_MISORDER */
 
-/* Browser -> SIP, transcoding: one Opus packet in, G.711 out in 20 ms
- * packets; a gap of one packet is rebuilt from the next one's FEC. */
+/* Decoded G.711 toward SIP in packets of the SIP side's ptime.  Our SR's
+ * RTP time runs from the end of the last packet: it left when its last
+ * sample was decoded, not its first. */
+static void mpath_g711_out(struct msess *s, const uint8_t *pcm, size_t n)
+{
+	struct mleg *o = &s->sip;
+	uint8_t pkt[RTP_HDR_MIN + MCHUNK_FRAME_MAX + SRTPX_TRAILER_MAX];
+	unsigned fr;
+	uint32_t ts;
+
+	if (!n || mchunk_push(&s->sip_out, pcm, n))
+		return;
+	fr = s->sip_out.frame;
+	while (mchunk_pop(&s->sip_out, pkt + RTP_HDR_MIN, NULL)) {
+		ts = o->ts;
+		mpath_header(o, pkt, fr, false);
+		mpath_to_sip(o, pkt, RTP_HDR_MIN + fr, sizeof(pkt));
+		if (o->peerlen)
+			o->rtcp.last_ts = ts + fr;
+	}
+}
+
+/* Browser -> SIP, transcoding: one Opus packet in (any frame size), G.711
+ * out in packets of the SIP ptime; a gap of one packet is rebuilt from
+ * the next one's FEC. */
 static void mpath_opus_to_sip(struct msess *s, const uint8_t *rtp,
 			      const uint8_t *pay, size_t n)
 {
 	struct mleg *o = &s->sip;
 	enum xcode_law law = !strcmp(o->codec.name, "PCMA") ? XCODE_ALAW
 							     : XCODE_ULAW;
-	uint8_t pcm[XCODE_PKT_SAMPLES_MAX * 2];
-	uint8_t pkt[RTP_HDR_MIN + 160 + SRTPX_TRAILER_MAX];
-	int got = 0, r;
+	uint8_t pcm[XCODE_PKT_SAMPLES_MAX];
+	int r;
 	uint16_t seq = rtp_seq(rtp);
 
-	if (s->web_seq_ok && (uint16_t)(seq - s->web_seq) == 2)
-		got = xcode_opus_lost(s->xc, pay, n, 0, law, pcm, sizeof(pcm));
-	if (got < 0)
-		got = 0;
+	if (s->web_seq_ok && (uint16_t)(seq - s->web_seq) == 2) {
+		r = xcode_opus_lost(s->xc, pay, n, 0, law, pcm, sizeof(pcm));
+		if (r > 0)
+			mpath_g711_out(s, pcm, (size_t)r);
+	}
 	/* Late or repeated: already played out.  A larger step back is a
 	 * new run (another SSRC, a restarted counter): decoded, or every
 	 * packet until its numbers caught up would be thrown away. */
@@ -239,18 +276,12 @@ static void mpath_opus_to_sip(struct msess *s, const uint8_t *rtp,
 		return;
 	s->web_seq = seq;
 	s->web_seq_ok = true;
-	r = xcode_opus_to_g711(s->xc, pay, n, law, pcm + got,
-			       sizeof(pcm) - (size_t)got);
+	r = xcode_opus_to_g711(s->xc, pay, n, law, pcm, sizeof(pcm));
 	if (r < 0) {
 		MD_INC(s, MM_DROP_BAD);
 		return;
 	}
-	got += r;
-	for (int off = 0; off + 160 <= got; off += 160) {
-		mpath_header(o, pkt, 160, false);
-		memcpy(pkt + RTP_HDR_MIN, pcm + off, 160);
-		mpath_to_sip(o, pkt, RTP_HDR_MIN + 160, sizeof(pkt));
-	}
+	mpath_g711_out(s, pcm, (size_t)r);
 }
 
 /* A telephone-event that arrived on leg in: its end is reported once. */
@@ -345,7 +376,7 @@ static void mpath_forward(struct msess *s, struct mleg *in, uint8_t *p,
 		if (in == &s->web)
 			mpath_opus_to_sip(s, p, p + h.hdr_len, h.payload_len);
 		else
-			mpath_sip_to_opus(s, p + h.hdr_len, h.payload_len);
+			mpath_sip_to_opus(s, p, p + h.hdr_len, h.payload_len);
 		return;
 	}
 	if (s->transcode)

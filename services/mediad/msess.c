@@ -67,6 +67,7 @@ int msess_new(struct mediad *md, struct mworker *w, const char *id,
 	s->md = md;
 	s->w = w;
 	s->created_us = (uint64_t)clock_wall_us();
+	s->sip_ptime = MCHUNK_PTIME_DEFAULT;
 	msess_leg_init(s, &s->web, MLEG_WEB);
 	msess_leg_init(s, &s->sip, MLEG_SIP);
 	msess_leg_init(s, &s->vweb, MLEG_WEB);
@@ -128,6 +129,25 @@ static json_t *msess_leg_stats(const struct mleg *l)
 			 "dtmf_tx", (json_int_t)l->dtmf_tx.sent);
 }
 
+/* The SIP ptime, and transcoding's re-chunking of what the SIP side
+ * sent (mchunk.c): packets taken, gaps filled and skipped, new runs,
+ * late ones and bad sizes dropped. */
+static json_t *msess_ptime_stats(const struct msess *s)
+{
+	const struct mchunk_stats *c = &s->sip_in.st;
+
+	return json_pack("{s:i, s:o}", "ptime", (int)s->sip_ptime, "rechunk",
+			 !s->xc ? json_null() : json_pack(
+			 "{s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+			 "taken", (json_int_t)c->taken,
+			 "filled", (json_int_t)c->filled,
+			 "fill_samples", (json_int_t)c->fill_samples,
+			 "skipped", (json_int_t)c->skipped,
+			 "runs", (json_int_t)c->runs,
+			 "late", (json_int_t)c->late,
+			 "bad", (json_int_t)c->bad));
+}
+
 json_t *msess_stats(const struct msess *s)
 {
 	json_t *m = busmsg_new("media_stats");
@@ -146,6 +166,7 @@ json_t *msess_stats(const struct msess *s)
 	/* SDES-SRTP on the SIP leg: suite and drops, or null */
 	json_object_set_new(json_object_get(m, "sip"), "srtp",
 			    msdes_stats(&s->sip.sdes));
+	json_object_update_new(json_object_get(m, "sip"), msess_ptime_stats(s));
 	return m;
 }
 

@@ -6,6 +6,7 @@
 #include "dtls.h"
 #include "icefull.h"
 #include "icelite.h"
+#include "mchunk.h"
 #include "mdtmf.h"
 #include "mediad.h"
 #include "mrtcp.h"
@@ -133,6 +134,12 @@ struct msess {
 	struct mleg vweb, vsip;		/* video (struct mvideo) */
 	struct mvideo vid;
 	struct xcode *xc;
+	/* Transcoding's framing (mchunk.c): the SIP side's G.711 in 20 ms
+	 * frames for the Opus encoder, and decoded audio in packets of
+	 * sip_ptime toward SIP. */
+	struct mchunk sip_in, sip_out;
+	unsigned sip_ptime;		/* ms we send toward SIP (mchunk_ptime) */
+	uint32_t sip_ptime_said;	/* the SIP side's a=ptime, 0: none */
 	char *offer_sdp;		/* the first offer, owned */
 	uint64_t created_us;
 	uint64_t tick_us;		/* mpath_tick's clock, ms steps */
