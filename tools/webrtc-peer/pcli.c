@@ -64,6 +64,10 @@ static const char usage[] =
 "                      N replayed (mediad drops and counts them)\n"
 "  --sip-seq-jump N, --web-seq-jump N   that end's sequence numbers leap\n"
 "                      by N after 150 packets (3 s of audio)\n"
+"  --sip-ptime MS      the phone asks for MS ms packets (a=ptime) and sends\n"
+"                      G.711 packets of that size (10-120; default 20); the\n"
+"                      report's framing object checks mediad's packet sizes\n"
+"  --sip-maxptime MS   the phone's SDP also says a=maxptime:MS\n"
 "  --log-level L       error, warn, info (default), debug\n"
 "The report is one JSON object on stdout; exit status 0 when every\n"
 "session carried audio both ways, 1 otherwise, 2 for bad usage.\n";
@@ -72,7 +76,7 @@ enum { O_NATS = 256, O_NODE, O_IP, O_THREADS, O_RATE, O_WARMUP, O_DURATION,
        O_SETUP_TO, O_CPU, O_SIPOFF, O_PASSIVE, O_ECHO, O_ICE, O_CODEC,
        O_WCODEC, O_SCODEC, O_WHZ, O_SHZ, O_PERSESS, O_HIST, O_WSIG,
        O_LOG, O_SCRIPT, O_RTCP, O_RTCP_WEB, O_RTCP_ATTR, O_SDES, O_SDES_AVP, O_SIP_SRTP,
-       O_FORGE, O_SJUMP, O_WJUMP };
+       O_FORGE, O_SJUMP, O_WJUMP, O_PTIME, O_MAXPTIME };
 
 static const struct option longopts[] = {
 	{ "nats", 1, 0, O_NATS }, { "node", 1, 0, O_NODE }, { "ip", 1, 0, O_IP },
@@ -89,7 +93,8 @@ static const struct option longopts[] = {
 	{ "rtcp-web", 0, 0, O_RTCP_WEB }, { "sdes", 1, 0, O_SDES },
 	{ "rtcp-attr", 0, 0, O_RTCP_ATTR },
 	{ "sdes-avp", 0, 0, O_SDES_AVP }, { "sip-srtp", 1, 0, O_SIP_SRTP },
-	{ "sdes-forge", 1, 0, O_FORGE }, { "sip-seq-jump", 1, 0, O_SJUMP },
+	{ "sdes-forge", 1, 0, O_FORGE }, { "sip-ptime", 1, 0, O_PTIME },
+	{ "sip-maxptime", 1, 0, O_MAXPTIME }, { "sip-seq-jump", 1, 0, O_SJUMP },
 	{ "web-seq-jump", 1, 0, O_WJUMP },
 	{ "log-level", 1, 0, O_LOG }, { "script", 1, 0, O_SCRIPT },
 	{ "help", 0, 0, 'h' }, { 0, 0, 0, 0 },
@@ -178,6 +183,8 @@ static int pcli_one(int c, const char *a, struct peer_opts *o)
 	case O_FORGE: return pcli_long(a, 0, 1000000, &o->sdes_forge);
 	case O_SJUMP: return pcli_long(a, 0, 65535, &o->sip_seq_jump);
 	case O_WJUMP: return pcli_long(a, 0, 65535, &o->web_seq_jump);
+	case O_PTIME: return pcli_long(a, 10, 120, &o->sip_ptime);
+	case O_MAXPTIME: return pcli_long(a, 1, 1000, &o->sip_maxptime);
 	case O_SCRIPT:
 		o->script = !strcmp(a, "hold") ? PSCRIPT_HOLD :
 			    !strcmp(a, "restart") ? PSCRIPT_RESTART :

@@ -148,6 +148,8 @@ int pctl_setup(struct bus *b, struct psess *s, char *why, size_t whylen)
 	}
 	s->web_te_pt = e ? -1 : web.te_pt;
 	s->sip_te_pt = e ? -1 : sip.te_pt;
+	s->web_ptime = e ? 0 : web.ptime;
+	s->sip_ptime = e ? 0 : sip.ptime;
 	if (!e && !web.webrtc) {
 		snprintf(why, whylen, "mediad's WebRTC side is not "
 			 "UDP/TLS/RTP/SAVPF");

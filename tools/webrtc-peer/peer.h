@@ -89,6 +89,9 @@ struct peer_opts {
 	/* a leap in the sequence numbers one end sends, after
 	 * PEER_JUMP_AT packets (a phone counting on while held) */
 	long sip_seq_jump, web_seq_jump;
+	/* --sip-ptime, --sip-maxptime: the phone's a=ptime (its packets'
+	 * size, G.711) and a=maxptime; 0: 20 ms, no maxptime */
+	long sip_ptime, sip_maxptime;
 };
 
 enum { PEER_JUMP_AT = 150 };	/* packets: 3 s of audio */
@@ -114,6 +117,19 @@ struct pmeter {
 	uint64_t lat_n;
 	double lat_sum_us;
 	uint64_t lat_max_us;
+	/* samples short of a 20 ms block, for the next packet */
+	int ncarry;
+	int16_t carry[PEER_FRAME];
+	/* framing: packets whose size, or whose timestamp step from the
+	 * one before (consecutive sequence numbers only), was not the
+	 * expected one (20 ms Opus toward the browser, the phone's ptime
+	 * toward it) */
+	uint64_t size_bad, step_bad, steps;
+	uint32_t want;			/* samples at 8 kHz a packet should hold */
+	bool have_last;
+	uint16_t last_seq;
+	uint32_t last_ts;
+	uint32_t last_size;		/* samples of the last packet */
 };
 
 /* What one end sends on one leg. */
@@ -124,6 +140,8 @@ struct pstream {
 	uint32_t frame;			/* frames sent, picks the Opus frame */
 	uint64_t sent;
 	uint64_t last_ns, prev_ns;	/* send times of the last two built */
+	uint64_t pos;			/* G.711 samples sent (--sip-ptime) */
+	long credit;			/* ... and due, not yet sent */
 };
 
 /* Controlling ICE with the STUN usage API (pice.c). */
@@ -194,6 +212,7 @@ struct psess {
 	uint16_t rtcp_port;		/* the phone's RTCP socket (--rtcp) */
 	struct sockaddr_in mediad_sip;	/* where our SIP side sends */
 	int web_pt, sip_pt;		/* as negotiated */
+	uint32_t web_ptime, sip_ptime;	/* a=ptime of mediad's SDP per leg */
 	bool transcode;
 	char ufrag[SDP_ICE_LEN], pwd[SDP_ICE_LEN];
 	char cand[256];			/* ours, "candidate:..." */
@@ -284,6 +303,9 @@ size_t pmedia_build(struct pstream *st, enum peer_codec c, int pt, int hz,
 		    uint8_t *buf, size_t cap);
 /* Measure a received RTP packet; rx_ns is the kernel's arrival time (0 if
  * unknown).  Returns the latency sample in ns, or -1 without a stamp. */
+/* --sip-ptime: one G.711 packet of n samples of the tone. */
+size_t pmedia_build_g711(struct pstream *st, enum peer_codec c, int pt,
+			 int hz, size_t n, uint8_t *p, size_t cap);
 int64_t pmedia_measure(struct pmeter *m, struct OpusDecoder *dec,
 		       enum peer_codec c, int pt, int hz, int other_hz,
 		       const uint8_t *p, size_t len, uint64_t rx_ns);
@@ -307,6 +329,7 @@ struct psdp_remote {
 	bool webrtc;
 	int te_pt;			/* telephone-event/8000, -1: none */
 	char proto[32];			/* the m= line's, as written */
+	uint32_t ptime, maxptime;	/* mediad's a=ptime, a=maxptime, 0 */
 	/* SDES: the first a=crypto line with --sdes's suite */
 	bool crypto;
 	uint32_t crypto_tag;

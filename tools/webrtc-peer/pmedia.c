@@ -164,6 +164,38 @@ size_t pmedia_build(struct pstream *st, enum peer_codec c, int pt, int hz,
 	return HDR_LEN + t->len[f];
 }
 
+/* --sip-ptime: n samples of the G.711 tone from where the stream is (the
+ * tone repeats every 20 ms, so any offset into the frame is the tone's
+ * phase), with the same header and send time as pmedia_build's. */
+size_t pmedia_build_g711(struct pstream *st, enum peer_codec c, int pt,
+			 int hz, size_t n, uint8_t *p, size_t cap)
+{
+	const struct ptone *t = pmedia_find(c, hz);
+	uint64_t now = pmedia_real_ns();
+
+	if (c == PEER_OPUS || cap < HDR_LEN + n)
+		return 0;
+	p[0] = 0x90;
+	p[1] = (uint8_t)pt;
+	rtp_wr16(p + 2, st->seq++);
+	rtp_wr32(p + 4, st->ts);
+	rtp_wr32(p + 8, st->ssrc);
+	p[12] = 0xBE, p[13] = 0xDE;
+	rtp_wr16(p + 14, 3);
+	p[16] = EXT_ID << 4 | 7;
+	rtp_wr32(p + 17, (uint32_t)(now >> 32));
+	rtp_wr32(p + 21, (uint32_t)now);
+	p[25] = p[26] = p[27] = 0;
+	for (size_t i = 0; i < n; i++)
+		p[HDR_LEN + i] = t->data[0][(st->pos + i) % PEER_FRAME];
+	st->pos += n;
+	st->ts += (uint32_t)n;
+	st->frame++;
+	st->prev_ns = st->last_ns;
+	st->last_ns = now;
+	return HDR_LEN + n;
+}
+
 /* Our send-time element, if the packet carries one. */
 static bool pmedia_stamp(const uint8_t *p, const struct rtp_hdr *h,
 			 uint64_t *ns)
@@ -220,12 +252,43 @@ static int pmedia_decode(struct OpusDecoder *dec, enum peer_codec c,
 	return (int)n;
 }
 
+static void pmedia_block(struct pmeter *m, const int16_t *b, int hz,
+			 int other_hz)
+{
+	for (int i = 0; i < PEER_FRAME; i++)
+		m->energy += (double)b[i] * b[i];
+	m->tone += pmedia_goertzel(b, PEER_FRAME, hz);
+	if (other_hz != hz)
+		m->other += pmedia_goertzel(b, PEER_FRAME, other_hz);
+	m->samples += PEER_FRAME;
+}
+
 static void pmedia_analyse(struct pmeter *m, const int16_t *pcm, int n,
 			   int hz, int other_hz)
 {
+	int off = 0;
+
+	/* Packets that are not 20 ms (--sip-ptime): samples short of a
+	 * block wait for the next packet's. */
+	if (m->ncarry || n % PEER_FRAME) {
+		while (off < n) {
+			int k = PEER_FRAME - m->ncarry;
+			if (k > n - off)
+				k = n - off;
+			memcpy(m->carry + m->ncarry, pcm + off,
+			       (size_t)k * sizeof(*pcm));
+			m->ncarry += k;
+			off += k;
+			if (m->ncarry == PEER_FRAME) {
+				pmedia_block(m, m->carry, hz, other_hz);
+				m->ncarry = 0;
+			}
+		}
+		return;
+	}
 	/* Blocks of 160 samples (20 ms): both tones are multiples of 50 Hz,
 	 * so each falls on a bin and leaks nothing into the other. */
-	for (int off = 0; off + PEER_FRAME <= n; off += PEER_FRAME) {
+	for (off = 0; off + PEER_FRAME <= n; off += PEER_FRAME) {
 		const int16_t *b = pcm + off;
 		for (int i = 0; i < PEER_FRAME; i++)
 			m->energy += (double)b[i] * b[i];
@@ -234,6 +297,28 @@ static void pmedia_analyse(struct pmeter *m, const int16_t *pcm, int n,
 			m->other += pmedia_goertzel(b, PEER_FRAME, other_hz);
 		m->samples += PEER_FRAME;
 	}
+}
+
+/* Framing: each packet's size and its timestamp step from the last one
+ * (only across consecutive sequence numbers), against the size wanted:
+ * m->want samples at 8 kHz (the phone's ptime), or 20 ms of Opus. */
+static void pmedia_framing(struct pmeter *m, const uint8_t *p, uint32_t n,
+			   enum peer_codec c)
+{
+	uint32_t ticks = c == PEER_OPUS ? n * 6 : n;	/* RTP clock */
+	uint16_t seq = rtp_seq(p);
+
+	if (m->want && n != m->want)
+		m->size_bad++;
+	if (m->have_last && (uint16_t)(seq - m->last_seq) == 1) {
+		m->steps++;
+		if (rtp_ts(p) - m->last_ts != m->last_size)
+			m->step_bad++;
+	}
+	m->have_last = true;
+	m->last_seq = seq;
+	m->last_ts = rtp_ts(p);
+	m->last_size = ticks;
 }
 
 int64_t pmedia_measure(struct pmeter *m, struct OpusDecoder *dec,
@@ -252,6 +337,7 @@ int64_t pmedia_measure(struct pmeter *m, struct OpusDecoder *dec,
 		return -1;
 	}
 	pmedia_analyse(m, pcm, n, hz, other_hz);
+	pmedia_framing(m, p, (uint32_t)n, c);
 	if (!pmedia_stamp(p, &h, &tx_ns) || !rx_ns) {
 		m->no_stamp++;
 		return -1;
@@ -293,6 +379,9 @@ void pmeter_add(struct pmeter *sum, const struct pmeter *m)
 	sum->other += m->other;
 	sum->lat_n += m->lat_n;
 	sum->lat_sum_us += m->lat_sum_us;
+	sum->size_bad += m->size_bad;
+	sum->step_bad += m->step_bad;
+	sum->steps += m->steps;
 	if (m->lat_max_us > sum->lat_max_us)
 		sum->lat_max_us = m->lat_max_us;
 }

@@ -72,10 +72,15 @@ static json_t *preport_lat(const struct phist *h)
 }
 
 /* What one direction delivered and how it sounded. */
+/* frames: with --sip-ptime, packets are not 20 ms on every hop: loss is
+ * then counted in 20 ms of audio (frames sent, blocks decoded). */
 static json_t *preport_dir(uint64_t sent, const struct pmeter *m, int hz,
-			   double worst, const struct phist *lat)
+			   double worst, const struct phist *lat,
+			   double frames)
 {
-	double loss = sent ? 1.0 - (double)m->pkts / (double)sent : 0;
+	double loss = frames > 0 ? 1.0 - (double)(m->samples / PEER_FRAME) /
+					 frames :
+		      sent ? 1.0 - (double)m->pkts / (double)sent : 0;
 	double e = m->energy > 0 ? m->energy : 1;
 	json_t *j = json_pack("{s:I, s:I, s:f, s:I, s:I, s:i, s:f, s:f, s:f, "
 		"s:f}", "sent", (json_int_t)sent, "received",
@@ -227,10 +232,12 @@ int preport_print(const struct peer_opts *o, struct psess **ss, size_t n,
 	json_object_set_new(j, "ice_ms", preport_pcts(t.ice, t.nset));
 	json_object_set_new(j, "dtls_ms", preport_pcts(t.dtls, t.nset));
 	json_object_set_new(j, "web_to_sip", preport_dir(t.web_sent, &t.w2s,
-		o->web_hz, t.worst_w2s, &lat[0]));
+		o->web_hz, t.worst_w2s, &lat[0], o->sip_ptime ?
+		(double)t.web_sent : 0));
 	json_object_set_new(j, "sip_to_web", preport_dir(t.sip_sent, &t.s2w,
 		o->echo ? o->web_hz : o->sip_hz, t.worst_s2w,
-		o->echo ? NULL : &lat[1]));
+		o->echo ? NULL : &lat[1], o->sip_ptime && !o->echo ?
+		(double)t.sip_sent * (double)o->sip_ptime / 20.0 : 0));
 	if (o->echo)
 		json_object_set_new(j, "round_trip_us", preport_lat(&lat[2]));
 	if (o->hist)
@@ -255,6 +262,14 @@ int preport_print(const struct peer_opts *o, struct psess **ss, size_t n,
 			json_incref(ss[0]->mediad_sip_srtp) : json_null());
 	if (o->rtcp)
 		json_object_set_new(j, "rtcp", prtcp_report(ss, n));
+	json_object_set_new(j, "framing", json_pack("{s:{s:I, s:I, s:I, s:i},"
+		" s:{s:I, s:I, s:I, s:i}}", "sip", "size_bad",
+		(json_int_t)t.w2s.size_bad, "step_bad", (json_int_t)t.w2s.step_bad,
+		"steps", (json_int_t)t.w2s.steps, "ptime_said",
+		n ? (int)ss[0]->sip_ptime : 0, "web", "size_bad",
+		(json_int_t)t.s2w.size_bad, "step_bad", (json_int_t)t.s2w.step_bad,
+		"steps", (json_int_t)t.s2w.steps, "ptime_said",
+		n ? (int)ss[0]->web_ptime : 0));
 	if (o->script && n)
 		json_object_set_new(j, "script", pscript_report(ss[0]));
 	json_dumpf(j, stdout, JSON_INDENT(1) | JSON_REAL_PRECISION(6));

@@ -108,18 +108,22 @@ char *psdp_sip_dir(const struct psess *s, bool offer, const char *dir)
 	const struct peer_opts *o = s->o;
 	int pt = offer ? pmedia_pt(o->sip_codec) : s->sip_pt;
 	char *out = NULL;
-	char crypto[SRTPX_SDES_INLINE_MAX + 80], rtcp[80] = "";
+	char crypto[SRTPX_SDES_INLINE_MAX + 80], rtcp[80] = "", maxp[24] = "";
 
 	psdes_line(s, crypto, sizeof(crypto));
+	if (o->sip_maxptime)
+		snprintf(maxp, sizeof(maxp), "%ld", o->sip_maxptime);
 	if (o->rtcp_attr)	/* RFC 3605: not the RTP port + 1 */
 		snprintf(rtcp, sizeof(rtcp), "a=rtcp:%u IN IP4 %s\r\n",
 			 s->rtcp_port, o->ip);
 	if (asprintf(&out, "v=0\r\no=phone %d 1 IN IP4 %s\r\ns=-\r\n"
 		     "c=IN IP4 %s\r\nt=0 0\r\nm=audio %u %s %d 101\r\n"
 		     "a=rtpmap:%d %s\r\na=rtpmap:101 telephone-event/8000\r\n"
-		     "a=ptime:20\r\na=%s\r\n%s%s",
+		     "a=ptime:%ld\r\n%s%s%sa=%s\r\n%s%s",
 		     7000 + s->idx, o->ip, o->ip, s->sip_port, psdes_proto(s),
-		     pt, pt, psdp_rtpmap(o->sip_codec), dir, rtcp, crypto) < 0)
+		     pt, pt, psdp_rtpmap(o->sip_codec),
+		     o->sip_ptime ? o->sip_ptime : 20L, maxp[0] ? "a=maxptime:" :
+		     "", maxp, maxp[0] ? "\r\n" : "", dir, rtcp, crypto) < 0)
 		return NULL;
 	return out;
 }
@@ -155,6 +159,8 @@ static void psdp_copy(struct psdp_remote *r, const struct sdp_media *m,
 	if (m->ncands)
 		sdp_candidate_write(&m->cands[0], r->cand, sizeof(r->cand));
 	snprintf(r->proto, sizeof(r->proto), "%s", m->proto_name);
+	r->ptime = m->ptime;
+	r->maxptime = m->maxptime;
 }
 
 /* --sdes: the first a=crypto line of mediad's SDP with our suite. */

@@ -320,6 +320,9 @@ static void psess_web_rtp(struct psess *s, uint8_t *p, size_t n,
 	prtcp_rtp_seen(s, false, p, n);
 	if (pscript_te_in(s, true, p, n))
 		return;
+	/* transcoded: 20 ms Opus; relayed: the phone's packets as sent */
+	s->web_rx.want = s->transcode ? PEER_FRAME : o->sip_ptime ?
+			 (uint32_t)o->sip_ptime * 8 : PEER_FRAME;
 	struct pmeter before = s->web_rx;
 	ns = pmedia_measure(&s->web_rx, s->web_dec, o->web_codec, s->web_pt,
 			    hz, other, p, n, rx_ns);
@@ -387,6 +390,12 @@ static void psess_sip_in(struct psess *s, uint8_t *p, size_t n,
 		s->sip_echoed++;
 	if (pscript_te_in(s, false, p, n))
 		return;
+	/* transcoded: the ptime mediad's answer said, or when mediad
+	 * offered, the one the phone's answer asked for; relayed: the
+	 * browser's 20 ms packets as sent */
+	s->sip_rx.want = !s->transcode ? PEER_FRAME :
+			 o->sip_offers ? s->sip_ptime * 8 :
+			 o->sip_ptime ? (uint32_t)o->sip_ptime * 8 : PEER_FRAME;
 	struct pmeter before = s->sip_rx;
 	ns = pmedia_measure(&s->sip_rx, s->sip_dec, o->sip_codec, s->sip_pt,
 			    o->web_hz, o->sip_hz, p, n, rx_ns);
@@ -500,6 +509,28 @@ void psess_tick(struct psess *s, uint64_t now_us)
 	prtcp_tick(s, now_us);
 }
 
+/* --sip-ptime: the phone's packets of its own size, paced by the 20 ms
+ * tick (a 10 ms phone sends two per tick, a 30 ms one three every two). */
+static void psess_send_ptime(struct psess *s)
+{
+	const struct peer_opts *o = s->o;
+	long want = o->sip_ptime * 8;
+	uint8_t p[PEER_PKT_MAX];
+	size_t n;
+
+	s->sip_tx.credit += PEER_FRAME;
+	while (s->sip_tx.credit >= want) {
+		s->sip_tx.credit -= want;
+		n = pmedia_build_g711(&s->sip_tx, o->sip_codec, s->sip_pt,
+				      o->sip_hz, (size_t)want, p,
+				      sizeof(p) - SRTPX_TRAILER_MAX);
+		if (n && s->sip_srtp)
+			psdes_send(s, p, n, sizeof(p));
+		else if (n && send(s->sip.fd, p, n, MSG_DONTWAIT) > 0)
+			s->sip_tx.sent++;
+	}
+}
+
 /* One 20 ms frame out of each side. */
 void psess_send(struct psess *s)
 {
@@ -525,6 +556,10 @@ void psess_send(struct psess *s)
 		s->web_tx.sent++;
 	if (o->echo)
 		return;
+	if (o->sip_ptime && o->sip_codec != PEER_OPUS) {
+		psess_send_ptime(s);
+		return;
+	}
 	n = pmedia_build(&s->sip_tx, o->sip_codec, s->sip_pt, o->sip_hz, p,
 			 sizeof(p) - SRTPX_TRAILER_MAX);
 	if (n && s->sip_srtp)
