@@ -16,6 +16,8 @@ const test = require('node:test');
 const assert = require('node:assert/strict');
 const { Suite, waitFor } = require('../lib/harness');
 const { ensurePeer, runPeer: runPeerOn } = require('../lib/peer');
+const browser = require('../lib/browser');
+const { RtpPeer } = require('../lib/rtppeer');
 
 const suite = new Suite('mediad_ptime');
 let xc; let relay;
@@ -170,3 +172,35 @@ test('a SIP re-offer that changes a=ptime takes effect; one without goes back to
   }
   await req(xc, { kind: 'media_delete', session: c.session });
 });
+
+// What Chromium does with the a=ptime we carry into its SDP when relaying
+// G.711: libwebrtc frames PCMU at a remote a=ptime (its G.711 encoder takes
+// the ptime parameter).  Measured here on the packets reaching the phone.
+test('Chromium relaying PCMU sends the phone\'s a=ptime:30 (240-byte packets)',
+  { skip: !browser.available() && `no ${browser.CHROMIUM}`, timeout: 60000 }, async () => {
+    const chrome = await browser.launch();
+    const peer = await new RtpPeer().open();
+    try {
+      const page = await chrome.browser.newPage();
+      await page.goto(chrome.url);
+      await page.evaluate(browser.PAGE_HELPERS);
+      const offer = await page.evaluate(() => window.rtc.offer());
+      const c = await req(relay, { kind: 'media_create', side: 'web', sdp: offer });
+      assert.equal(c.kind, 'media_sdp', c.reason);
+      const a = await req(relay, { kind: 'media_answer', session: c.session,
+        sdp: sipSdp(peer.port, 'a=ptime:30\r\n') });
+      assert.equal(a.kind, 'media_sdp', a.reason);
+      assert.equal(a.transcode, false);
+      assert.match(a.sdp, /a=ptime:30\r\n/, 'carried into the browser\'s answer');
+      await page.evaluate((sdp) => window.rtc.accept(sdp), a.sdp);
+      await waitFor(() => peer.rx.length >= 30, 10000, 'PCMU from Chromium');
+      const sizes = [...new Set(peer.rx.slice(5).map((p) => p.payload.length))];
+      const steps = [...new Set(peer.rx.slice(5, -1).map((p, i) => (peer.rx[i + 6].ts - p.ts) >>> 0))];
+      assert.deepEqual(sizes, [240], `payload sizes ${sizes}`);
+      assert.deepEqual(steps, [240], `timestamp steps ${steps}`);
+      await req(relay, { kind: 'media_delete', session: c.session });
+    } finally {
+      peer.close();
+      await chrome.close();
+    }
+  });
