@@ -13,7 +13,7 @@
 //        [--warmup 3] [--rate 200] [--runs 1] [--workers 1]
 //        [--peer-procs 1] [--peer-threads 1] [--codec PCMU]
 //        [--xcalls 100,200] [--mediad-nice 0] [--perf DIR] [--json FILE]
-//        [--ice-mode lite|full] [--peer-ice stun|nice] [--quick]
+//        [--ice-mode lite|full] [--peer-ice stun|nice] [--sip-ptime 20] [--quick]
 //
 // --xcalls N,M adds transcoded calls in the same run (after the relayed
 // ones, so that the ratios compare like with like): the browser leg sends
@@ -22,6 +22,8 @@
 // latency is the arrival time minus the send time of the newest packet
 // the other end had sent by then (tools/webrtc-peer/README.md).  --quick
 // is --calls 100 --xcalls 50 --duration 5 --warmup 2 (bench/run.sh).
+// --sip-ptime MS makes the transcoded calls' phone ask for (a=ptime) and
+// send G.711 packets of MS ms, so mediad frames toward it at that size.
 //
 // BUILD (env) selects the binaries, build/release by default; the peer is
 // brought up to date with tools/webrtc-peer/build.sh first.  mediad runs
@@ -50,7 +52,7 @@ const PORTS = [20000, 29999];
 function parseArgs(argv) {
   const o = { calls: '100,500,1000', duration: 20, warmup: 3, rate: 200, runs: 1, workers: 1,
     'peer-procs': 1, 'peer-threads': 1, codec: 'PCMU', xcalls: '', 'mediad-nice': 0, perf: null, json: null,
-    'ice-mode': 'lite', 'peer-ice': 'stun' };
+    'ice-mode': 'lite', 'peer-ice': 'stun', 'sip-ptime': 20 };
   for (let i = 2; i < argv.length; i++) {
     const k = argv[i].replace(/^--/, '');
     if (k === 'quick') { Object.assign(o, { calls: '100', xcalls: '50', duration: 5, warmup: 2 }); continue; }
@@ -126,7 +128,8 @@ function spawnPeer(o, md, n, rate, onLine) {
   const args = ['--nats', md.nats, '--node', md.id, '-n', String(n), '--rate', String(rate),
     '--threads', String(o['peer-threads']), '--warmup', String(o.warmup * 1000),
     '--duration', String(o.duration * 1000), '--setup-timeout', '20000', '--hist', '--window-signal',
-    '--ice', o['peer-ice'], ...(o.xcode ? ['--web-codec', 'opus', '--sip-codec', 'PCMU'] : ['--codec', o.codec])];
+    '--ice', o['peer-ice'], ...(o.xcode ? ['--web-codec', 'opus', '--sip-codec', 'PCMU'] : ['--codec', o.codec]),
+    ...(o.xcode && o['sip-ptime'] !== 20 ? ['--sip-ptime', String(o['sip-ptime'])] : [])];
   const p = spawn(PEER, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   p.stdout.on('data', (d) => { out += d; });
@@ -293,7 +296,8 @@ async function main() {
   ensurePeer();
   console.log(`mediad load: ${o.codec} relay${o.xcalls ? ` + Opus<->PCMU transcoded (${o.xcalls})` : ''}, RTCGATE_MEDIA_WORKERS=${o.workers}, nice ${o['mediad-nice']}, `
     + `ICE ${o['ice-mode']} (peer ${o['peer-ice']}), calls ${o.calls}, ${o.warmup} s warm-up + ${o.duration} s window, ${o.runs} run(s), `
-    + `${o['peer-procs']} peer process(es) x ${o['peer-threads']} thread(s), BUILD=${path.relative(ROOT, BUILD)}`);
+    + `${o['peer-procs']} peer process(es) x ${o['peer-threads']} thread(s), transcoded SIP ptime ${o['sip-ptime']} ms, `
+    + `BUILD=${path.relative(ROOT, BUILD)}`);
   console.log(`machine: ${os.cpus().length} CPUs, ${os.cpus()[0].model}; load average ${load().join(' ')}`);
   const rows = [];
   const plan = [...String(o.calls).split(',').filter(Boolean).map((n) => [Number(n), false]),
