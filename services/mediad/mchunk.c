@@ -64,7 +64,7 @@ enum mchunk_verdict mchunk_push_rtp(struct mchunk *c, uint32_t ssrc,
 	enum mchunk_verdict v = MCHUNK_OK;
 	int32_t d;
 
-	if (!p || n == 0 || n > MCHUNK_IN_MAX) {
+	if (!p || n == 0 || n > MCHUNK_IN_MAX || !c->frame) {
 		c->st.bad++;
 		return MCHUNK_BAD;
 	}
@@ -110,7 +110,7 @@ enum mchunk_verdict mchunk_push_rtp(struct mchunk *c, uint32_t ssrc,
 int mchunk_push(struct mchunk *c, const uint8_t *p, size_t n)
 {
 	if (n > MCHUNK_PUSH_MAX || c->held >= c->frame || (!p && n))
-		return ENOSPC;
+		return ENOSPC;	/* (also an mchunk never set up: frame 0) */
 	if (n)
 		append(c, p, n);
 	return 0;
@@ -118,7 +118,7 @@ int mchunk_push(struct mchunk *c, const uint8_t *p, size_t n)
 
 bool mchunk_pop(struct mchunk *c, uint8_t *out, uint32_t *skip)
 {
-	if (c->held < c->frame)
+	if (!c->frame || c->held < c->frame)
 		return false;
 	memcpy(out, c->buf, c->frame);
 	c->held -= c->frame;

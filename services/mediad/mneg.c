@@ -239,8 +239,10 @@ static void mneg_web_media(GString *g, struct msess *s, const int *pts,
 	 * are: pass on the packet size it asked for (a=ptime is what the
 	 * describer wants to receive, RFC 4566 6; Chrome frames PCMU/PCMA at
 	 * a remote a=ptime).  Transcoding, we take any Opus framing and want
-	 * Chrome's default 20 ms, so nothing is said. */
-	if (s->sip_ptime_said && n && strcmp(names[0], "opus"))
+	 * Chrome's default 20 ms, so nothing is said.  Nonsense (over
+	 * 120 ms, more than any audio packet we know) is not passed on. */
+	if (s->sip_ptime_said && s->sip_ptime_said <= 120 && n &&
+	    strcmp(names[0], "opus"))
 		g_string_append_printf(g, "a=ptime:%u\r\n", s->sip_ptime_said);
 	g_string_append_printf(g, "a=ssrc:%u cname:rtcgate-%s\r\n", l->ssrc,
 			       s->id);
@@ -598,6 +600,8 @@ char *mneg_create(struct msess *s, enum msess_origin side, const char *sdp,
 	if (mneg_parse(sdp, &sd, why, whylen))
 		return NULL;
 	s->origin = side;
+	if (!s->sip_ptime)	/* nothing said yet: 20 ms */
+		s->sip_ptime = MCHUNK_PTIME_DEFAULT;
 	s->offer_sdp = g_strdup(sdp);
 	if (side == MSESS_FROM_WEB)	/* the answer mirrors its m= lines */
 		s->web_tmpl = g_strdup(sdp);
