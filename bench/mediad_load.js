@@ -199,7 +199,9 @@ function pctls(hists) {
 function mergeDir(reps, key) {
   const ds = reps.map((r) => r[key]);
   const sent = sum(ds.map((d) => d.sent)); const received = sum(ds.map((d) => d.received));
-  return { sent, received, loss: sent ? 1 - received / sent : 0,
+  // each peer's own loss, weighted: with --sip-ptime it counts 20 ms of
+  // audio, not packets (a 40 ms phone gets half as many)
+  return { sent, received, loss: sent ? sum(ds.map((d) => d.loss * d.sent)) / sent : 0,
     purity: Math.min(...ds.map((d) => d.worst_purity)),
     latency: pctls(reps.map((r) => r.latency_hist[key])) };
 }
