@@ -5,7 +5,8 @@
  * DTLS records fed to OpenSSL, SRTP/SRTCP through libsrtp once DTLS has
  * given keys.  SIP leg: plain RTP on an even port, RTCP on the odd one;
  * symmetric RTP (the first packet's source becomes the peer, RFC 4961).
- * Between them: relay (rewrite SSRC/seq/ts/PT) or Opus <-> G.711, with
+ * Between them: relay (rewrite SSRC/seq/ts/PT) or Opus <-> G.711 (20 ms
+ * Opus frames; G.711 re-chunked to and from the SIP ptime, mchunk.c), with
  * RFC 4733 telephone-events mapped across either way and reported; nothing
  * is sent toward a leg whose direction is on hold.  RTCP (mrtcp.c): relayed
  * across with the rewriters' SSRC mapping, and our own SR/RR + SDES every

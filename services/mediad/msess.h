@@ -138,7 +138,7 @@ struct msess {
 	 * frames for the Opus encoder, and decoded audio in packets of
 	 * sip_ptime toward SIP. */
 	struct mchunk sip_in, sip_out;
-	unsigned sip_ptime;		/* ms we send toward SIP (mchunk_ptime) */
+	unsigned sip_ptime;		/* ms per packet toward SIP */
 	uint32_t sip_ptime_said;	/* the SIP side's a=ptime, 0: none */
 	char *offer_sdp;		/* the first offer, owned */
 	uint64_t created_us;
