@@ -204,3 +204,21 @@ test('Chromium relaying PCMU sends the phone\'s a=ptime:30 (240-byte packets)',
       await chrome.close();
     }
   });
+
+// Our SR toward the phone when we frame at its ptime: packet and octet
+// counts of what it got, and an RTP time that matches its packets (the
+// last one's end plus the time since it arrived, within 5 ms).
+test('transcoded at ptime 40 and 10, our SRs toward the phone count and time its packets', { timeout: 120000 }, async (t) => {
+  for (const ptime of [40, 10]) {
+    const res = await runPeerOn(suite, xc.id, ['--duration', '7000', ...XCODE, '--sip-offers',
+      '--sip-ptime', String(ptime), '--rtcp'], 90000);
+    assert.equal(res.code, 0, res.err.slice(-1500));
+    const c = res.r.rtcp.sip_sr_check;
+    t.diagnostic(`ptime ${ptime}: ${JSON.stringify(c)}`);
+    assert.ok(c.checked >= 1, `ptime ${ptime}: no SR of ours reached the phone`);
+    assert.equal(c.count_bad, 0, `ptime ${ptime}: SR packet count`);
+    assert.equal(c.octets_bad, 0, `ptime ${ptime}: SR octet count`);
+    assert.ok(c.ts_err_max <= 40, `ptime ${ptime}: SR RTP time off by ${c.ts_err_max} samples`);
+    assert.equal(res.r.framing.sip.size_bad, 0);
+  }
+});

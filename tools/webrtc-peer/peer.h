@@ -130,6 +130,7 @@ struct pmeter {
 	uint16_t last_seq;
 	uint32_t last_ts;
 	uint32_t last_size;		/* samples of the last packet */
+	uint64_t last_rx_ns;		/* ... its arrival */
 };
 
 /* What one end sends on one leg. */
@@ -195,6 +196,12 @@ struct prtcp {
 	uint32_t web_lsr;		/* the last SR the browser got ... */
 	uint64_t web_lsr_us;		/* ... and when */
 	uint32_t lsr_sent[PRTCP_LSR_KEEP];
+	/* mediad's SRs to the phone against its RTP there: the packet
+	 * count (within 2 of what arrived), octets (packets times the
+	 * packet size, fixed G.711), and the RTP time of the SR's instant
+	 * against the last packet's end plus the time since it arrived */
+	uint64_t sr_checked, sr_count_bad, sr_octets_bad;
+	uint32_t sr_ts_err_max;		/* samples, absolute */
 };
 
 struct pnice;
@@ -281,7 +288,8 @@ bool psdes_in(struct psess *s, uint8_t *p, size_t *n);
 /* ---- prtcp.c: --rtcp ---- */
 void prtcp_rtp_seen(struct psess *s, bool sip, const uint8_t *p, size_t n);
 void prtcp_web_in(struct psess *s, uint8_t *p, size_t n);
-void prtcp_sip_in(struct psess *s, uint8_t *p, size_t n);
+/* rx_ns: its arrival (CLOCK_REALTIME), to check an SR's RTP time. */
+void prtcp_sip_in(struct psess *s, uint8_t *p, size_t n, uint64_t rx_ns);
 void prtcp_tick(struct psess *s, uint64_t now_us);
 json_t *prtcp_report(struct psess **ss, size_t n);
 /* After media_delete: read what is still coming until each session has

@@ -338,6 +338,7 @@ int64_t pmedia_measure(struct pmeter *m, struct OpusDecoder *dec,
 	}
 	pmedia_analyse(m, pcm, n, hz, other_hz);
 	pmedia_framing(m, p, (uint32_t)n, c);
+	m->last_rx_ns = rx_ns;
 	if (!pmedia_stamp(p, &h, &tx_ns) || !rx_ns) {
 		m->no_stamp++;
 		return -1;

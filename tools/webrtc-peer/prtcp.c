@@ -28,9 +28,37 @@ void prtcp_rtp_seen(struct psess *s, bool sip, const uint8_t *p, size_t n)
 		s->rtcp_st.web_rx_ssrc = rtp_ssrc(p);
 }
 
+/* An SR mediad sent the phone, arrived at rx_ns, against the RTP that
+ * arrived before it (G.711: 8 samples per ms, one byte each). */
+static void prtcp_sip_sr(struct psess *s, const struct rtp_sender_info *si,
+			 uint64_t rx_ns)
+{
+	struct prtcp *r = &s->rtcp_st;
+	const struct pmeter *m = &s->sip_rx;
+	uint32_t want, err;
+	int64_t d;
+
+	if (!m->have_last || !rx_ns || rx_ns < m->last_rx_ns ||
+	    s->o->sip_codec == PEER_OPUS)
+		return;
+	r->sr_checked++;
+	d = (int64_t)si->packets - (int64_t)m->pkts;
+	if (d > 2 || d < -2)
+		r->sr_count_bad++;
+	if (si->octets != si->packets * m->last_size)
+		r->sr_octets_bad++;
+	want = m->last_ts + m->last_size +
+	       (uint32_t)((rx_ns - m->last_rx_ns) * 8 / 1000000u);
+	err = si->rtp_ts - want;
+	if ((int32_t)err < 0)
+		err = 0u - err;
+	if (err > r->sr_ts_err_max)
+		r->sr_ts_err_max = err;
+}
+
 /* Walk a compound mediad sent; counts what is right about it. */
 static void prtcp_check(struct psess *s, bool sip, const uint8_t *p,
-			size_t n)
+			size_t n, uint64_t rx_ns)
 {
 	struct prtcp *r = &s->rtcp_st;
 	uint32_t ours = sip ? s->sip_tx.ssrc : s->web_tx.ssrc;
@@ -68,6 +96,9 @@ static void prtcp_check(struct psess *s, bool sip, const uint8_t *p,
 				r->web_lsr = (uint32_t)(si.ntp >> 16);
 				r->web_lsr_us = pmedia_mono_us();
 			}
+			if (sip && k.ssrc == theirs &&
+			    !rtp_rtcp_sender_info(&k, &si))
+				prtcp_sip_sr(s, &si, rx_ns);
 		}
 		else if (k.pt == RTCP_RR)
 			d->rr++;
@@ -99,10 +130,10 @@ void prtcp_web_in(struct psess *s, uint8_t *p, size_t n)
 		s->rtcp_st.web.bad++;
 		return;
 	}
-	prtcp_check(s, false, p, n);
+	prtcp_check(s, false, p, n, 0);
 }
 
-void prtcp_sip_in(struct psess *s, uint8_t *p, size_t n)
+void prtcp_sip_in(struct psess *s, uint8_t *p, size_t n, uint64_t rx_ns)
 {
 	/* --sdes: SRTCP on the phone's leg too */
 	if (s->sip_srtp &&
@@ -110,7 +141,7 @@ void prtcp_sip_in(struct psess *s, uint8_t *p, size_t n)
 		s->rtcp_st.sip.bad++;
 		return;
 	}
-	prtcp_check(s, true, p, n);
+	prtcp_check(s, true, p, n, rx_ns);
 }
 
 /* The phone's RTCP out: SRTCP with --sdes. */
@@ -210,6 +241,8 @@ json_t *prtcp_report(struct psess **ss, size_t n)
 {
 	struct prtcp_side web = { 0 }, sip = { 0 };
 	uint64_t sent = 0, bad_sent = 0, web_sent = 0;
+	uint64_t sr_checked = 0, sr_count_bad = 0, sr_octets_bad = 0;
+	uint32_t sr_ts_err = 0;
 
 	for (size_t i = 0; i < n; i++) {
 		const struct prtcp *r = &ss[i]->rtcp_st;
@@ -232,11 +265,21 @@ json_t *prtcp_report(struct psess **ss, size_t n)
 		sent += r->sent;
 		bad_sent += r->bad_sent;
 		web_sent += r->web_sent;
+		sr_checked += r->sr_checked;
+		sr_count_bad += r->sr_count_bad;
+		sr_octets_bad += r->sr_octets_bad;
+		if (r->sr_ts_err_max > sr_ts_err)
+			sr_ts_err = r->sr_ts_err_max;
 	}
-	return json_pack("{s:o, s:o, s:I, s:I, s:I}", "web", prtcp_side(&web),
+	return json_pack("{s:o, s:o, s:I, s:I, s:I, s:{s:I, s:I, s:I, s:I}}",
+			 "web", prtcp_side(&web),
 			 "sip", prtcp_side(&sip), "sip_sr_sent",
 			 (json_int_t)sent, "sip_bad_sent", (json_int_t)bad_sent,
-			 "web_sr_sent", (json_int_t)web_sent);
+			 "web_sr_sent", (json_int_t)web_sent, "sip_sr_check",
+			 "checked", (json_int_t)sr_checked, "count_bad",
+			 (json_int_t)sr_count_bad, "octets_bad",
+			 (json_int_t)sr_octets_bad, "ts_err_max",
+			 (json_int_t)sr_ts_err);
 }
 
 void prtcp_bye_wait(struct psess **ss, size_t n, struct phist *scratch)

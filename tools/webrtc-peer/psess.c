@@ -459,7 +459,7 @@ int psess_readable(struct psock *k, struct phist *lat)
 		if (k->s->state == PS_FAILED)
 			return got;
 		if (k->rtcp)
-			prtcp_sip_in(k->s, bufs[i], mm[i].msg_len);
+			prtcp_sip_in(k->s, bufs[i], mm[i].msg_len, rx_ns);
 		else if (k->sip)
 			psess_sip_in(k->s, bufs[i], mm[i].msg_len, rx_ns, lat);
 		else
