@@ -197,6 +197,28 @@ test('SIP calls a user nobody registered as: 480', async () => {
   await settled();
 });
 
+// The browser declines with a phrase of its own: the b2bua frees that
+// message when its handler returns, while sofia wrote the 603 later on
+// NUA's thread from the bare phrase pointer (a use-after-free under ASan:
+// the SIP caller never got its 603).  The SIP side gets sofia's phrase.
+test('SIP calls a browser that declines with a phrase of its own: 603 Decline to the caller, each time', async () => {
+  const ws = await registered('bob');
+  for (let i = 0; i < 5; i++) {
+    const trace = path.join(suite.tmp, `declined-${i}.msg`);
+    const call = suite.spawn('sipp', 'sipp', ['-sf', path.join(ROOT, 'tests/e2e/sipp/uac_declined.xml'),
+      '-s', 'bob', '-key', 'caller', 'pbx', '-i', '127.0.0.1', '-p', String(await freePort()), '-m', '1',
+      '-timeout', '20s', '-timeout_error', '-nostdin', '-mp', String(await freePort()),
+      '-trace_msg', '-message_file', trace, `127.0.0.1:${b2b.sipPort}`], {});
+    const inv = await until(ws, /^INVITE /, 8000);
+    ws.send(reply(inv, 180, 'Ringing', { tag: `dt${i}` }));
+    ws.send(reply(inv, 603, `Not now ${i} ${'z'.repeat(300)}`, { tag: `dt${i}` }));
+    assert.equal((await call.exited).code, 0, `sipp ${i} got its 603:\n${suite.log(call).slice(-1500)}`);
+    assert.match(fs.readFileSync(trace, 'utf8'), /SIP\/2\.0 603 Decline\r?\n/);
+  }
+  await settled();
+  ws.close();
+});
+
 async function uac(user, scenario = 'uac_call.xml') {
   return suite.spawn('sipp', 'sipp', ['-sf', path.join(ROOT, 'tests/sipp', scenario), '-s', user,
     '-i', '127.0.0.1', '-p', String(await freePort()), '-m', '1', '-timeout', '20s', '-timeout_error',
