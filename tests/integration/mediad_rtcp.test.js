@@ -15,7 +15,10 @@ const { ensurePeer, runPeer: runPeerOn } = require('../lib/peer');
 const suite = new Suite('mediad_rtcp');
 let md;
 
-const runPeer = (args, timeoutMs = 90000) => runPeerOn(suite, md.id, ['--rtcp', '--per-session', ...args], timeoutMs);
+// the calls carrying the RTCP are meant to be clean: over 5% loss fails
+// the peer (exit 3)
+const runPeer = (args, timeoutMs = 90000) => runPeerOn(suite, md.id, ['--rtcp', '--per-session', '--max-loss', '5',
+  ...args], timeoutMs);
 
 async function counters() {
   return (await suite.health('mediad', md.id)).counters;

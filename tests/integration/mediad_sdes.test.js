@@ -19,7 +19,9 @@ let md; let strict;
 
 const SUITES = ['AES_CM_128_HMAC_SHA1_80', 'AES_CM_128_HMAC_SHA1_32', 'AEAD_AES_128_GCM', 'AEAD_AES_256_GCM'];
 const KEY30 = 'PS1uQCVeeCFCanVmcjkpPywjNWhcYD0mXXtxaVBR';
-const runPeer = (args) => runPeerOn(suite, md.id, ['--duration', '4000', ...args], 90000);
+// every call here is meant to be clean (assertTone: 2% loss at most): the
+// peer fails one that is not itself (exit 3)
+const runPeer = (args) => runPeerOn(suite, md.id, ['--duration', '4000', '--max-loss', '2', ...args], 90000);
 const req = (node, obj) => suite.request(`rtcgate.media.${node.id}`, { v: 1, ...obj }, 5000);
 const counters = async (node = md) => (await suite.health('mediad', node.id)).counters;
 

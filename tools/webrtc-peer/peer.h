@@ -89,7 +89,13 @@ struct peer_opts {
 	/* a leap in the sequence numbers one end sends, after
 	 * PEER_JUMP_AT packets (a phone counting on while held) */
 	long sip_seq_jump, web_seq_jump;
+	/* --max-loss: exit status 3 when either direction lost more than
+	 * this share of what was sent (0..1); negative: off */
+	double max_loss;
 };
+
+/* Exit status when the calls were up but lost more than --max-loss. */
+enum { PEER_EXIT_LOSS = 3 };
 
 enum { PEER_JUMP_AT = 150 };	/* packets: 3 s of audio */
 

@@ -1,6 +1,7 @@
 /* preport: the run's figures as one JSON object on stdout, for tests and
  * the load benchmark to read, plus CPU time from /proc. */
 #include "peer.h"
+#include "log.h"
 
 #include <jansson.h>
 #include <math.h>
@@ -71,15 +72,23 @@ static json_t *preport_lat(const struct phist *h)
 		(json_int_t)h->max_us);
 }
 
+/* The share of what was sent that did not arrive (duplicates may make
+ * more arrive: no loss then). */
+static double preport_loss(uint64_t sent, const struct pmeter *m)
+{
+	double loss = sent ? 1.0 - (double)m->pkts / (double)sent : 0;
+
+	return loss < 0 ? 0 : loss;
+}
+
 /* What one direction delivered and how it sounded. */
 static json_t *preport_dir(uint64_t sent, const struct pmeter *m, int hz,
 			   double worst, const struct phist *lat)
 {
-	double loss = sent ? 1.0 - (double)m->pkts / (double)sent : 0;
 	double e = m->energy > 0 ? m->energy : 1;
 	json_t *j = json_pack("{s:I, s:I, s:f, s:I, s:I, s:i, s:f, s:f, s:f, "
 		"s:f}", "sent", (json_int_t)sent, "received",
-		(json_int_t)m->pkts, "loss", loss < 0 ? 0 : loss,
+		(json_int_t)m->pkts, "loss", preport_loss(sent, m),
 		"undecodable", (json_int_t)m->undecodable, "unstamped",
 		(json_int_t)m->no_stamp, "tone_hz", hz, "purity", m->tone / e,
 		"worst_purity", worst, "other_tone", m->other / e, "level_dbfs",
@@ -206,6 +215,22 @@ static json_t *preport_head(const struct peer_opts *o, size_t n,
 		"failures", t->fails);
 }
 
+/* --max-loss: every session carried audio, but was it clean enough?  The
+ * same figures as the report's web_to_sip.loss and sip_to_web.loss. */
+static int preport_loss_check(const struct peer_opts *o,
+			      const struct preport_sum *t)
+{
+	double w2s = preport_loss(t->web_sent, &t->w2s);
+	double s2w = preport_loss(t->sip_sent, &t->s2w);
+
+	if (o->max_loss < 0 || (w2s <= o->max_loss && s2w <= o->max_loss))
+		return 0;
+	LOG_ERROR("report", "loss %.2f%% web->sip, %.2f%% sip->web: more "
+		  "than --max-loss %.2f%%", w2s * 100, s2w * 100,
+		  o->max_loss * 100);
+	return PEER_EXIT_LOSS;
+}
+
 int preport_print(const struct peer_opts *o, struct psess **ss, size_t n,
 		  const struct phist lat[3], const struct preport_cpu *cpu,
 		  const struct preport_peer *pp)
@@ -264,5 +289,5 @@ int preport_print(const struct peer_opts *o, struct psess **ss, size_t n,
 	json_decref(t.fails);
 	free(t.ice);
 	free(t.dtls);
-	return t.all_ok ? 0 : 1;
+	return t.all_ok ? preport_loss_check(o, &t) : 1;
 }
