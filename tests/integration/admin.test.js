@@ -10,6 +10,7 @@ const assert = require('node:assert/strict');
 const https = require('node:https');
 const path = require('node:path');
 const { Suite, wsClient, waitFor, sc, freePort, ROOT } = require('../lib/harness');
+const { portRange } = require('../lib/ports');
 const { startB2bSuite } = require('../lib/b2bsuite');
 const { register } = require('../lib/digest');
 
@@ -76,7 +77,7 @@ async function until(ws, re, ms = 8000) {
 }
 
 test.before(async () => {
-  const h = await startB2bSuite(suite, { domain: DOMAIN, mediaPorts: '32400-32499',
+  const h = await startB2bSuite(suite, { domain: DOMAIN, mediaPorts: portRange(__filename),
     routes: 're:([a-z0-9]+)-p([0-9]+) sip:${1}@127.0.0.1:${2}\n', gwEnv: { RTCGATE_ADMIN_PASSWORD: PASSWORD } });
   ({ gw, b2b, media } = h);
   gwOff = await suite.wsgw();

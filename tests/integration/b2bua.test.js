@@ -8,6 +8,7 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
 const { Suite, wsClient, waitFor, sleep, freePort, ROOT } = require('../lib/harness');
+const { portRange } = require('../lib/ports');
 const { startB2bSuite } = require('../lib/b2bsuite');
 const { register, status, challenges, authHeader } = require('../lib/digest');
 const { DOMAIN, webSdp, invite, hdr, inDialog, until, sipp: sippUas, reply } = require('../lib/websip');
@@ -20,7 +21,7 @@ const settled = () => h.settled({ calls: 5000, media: 3000 });
 const registered = (user, opts) => h.registered(user, opts);
 
 test.before(async () => {
-  h = await startB2bSuite(suite, { users: ['alice', 'bob', 'carol'], mediaPorts: '32000-32199', cdrs: true,
+  h = await startB2bSuite(suite, { users: ['alice', 'bob', 'carol'], mediaPorts: portRange(__filename), cdrs: true,
     routes: '# <name>-p<port>: the sipp of one test\nre:([a-z0-9]+)-p([0-9]+) sip:${1}@127.0.0.1:${2}\nsales sip:sales@127.0.0.1:5999\nbarred @reject:403\n',
     b2bEnv: ({ sipPort }) => ({ RTCGATE_SIP_OUTBOUND: `sip:\${user}@127.0.0.1:${sipPort}`,
       RTCGATE_CLICK2CALL: 'sales*', RTCGATE_CDR_FILE: path.join(suite.tmp, 'cdr.jsonl'), RTCGATE_RING_TIMEOUT: '5',

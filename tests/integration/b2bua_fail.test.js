@@ -13,6 +13,7 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
 const { Suite, waitFor, sleep, freePort } = require('../lib/harness');
+const { portRange } = require('../lib/ports');
 const { status } = require('../lib/digest');
 const { startB2bSuite } = require('../lib/b2bsuite');
 const { webSdp, invite, inDialog, until, sipp: sippUas, reply } = require('../lib/websip');
@@ -30,7 +31,7 @@ const cdrOf = (name) => waitFor(() => cdrs.find((c) => c.to && c.to.includes(nam
   `CDR of ${name} among ${JSON.stringify(cdrs.map((c) => [c.to, c.end_reason]))}`);
 
 test.before(async () => {
-  h = await startB2bSuite(suite, { users: ['alice', 'bob'], mediaPorts: '26400-26599', cdrs: true,
+  h = await startB2bSuite(suite, { users: ['alice', 'bob'], mediaPorts: portRange(__filename), cdrs: true,
     routes: 're:([a-z0-9]+)-p([0-9]+) sip:${1}@127.0.0.1:${2}\n'
       + 're:([a-z0-9]+)-t([0-9]+) sip:${1}@127.0.0.1:${2};transport=tcp\n',
     // a sanitizer build on a loaded machine may take seconds for mediad

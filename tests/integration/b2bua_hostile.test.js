@@ -8,6 +8,7 @@ const assert = require('node:assert/strict');
 const dgram = require('node:dgram');
 const net = require('node:net');
 const { Suite, wsClient, waitFor, sleep } = require('../lib/harness');
+const { portRange } = require('../lib/ports');
 const { startB2bSuite } = require('../lib/b2bsuite');
 const { register } = require('../lib/digest');
 
@@ -46,7 +47,7 @@ const ODD = msg('INVITE   sip:nobody@example.com   SIP/2.0', ['v: SIP/2.0/UDP 12
   'i: odd-call-1', 'CSeq: 8\r\n   INVITE', 'c: application/sdp', `l: ${SDP.length}`], SDP);
 
 test.before(async () => {
-  h = await startB2bSuite(suite, { mediaPorts: '34000-34099', nonceSecret: null,
+  h = await startB2bSuite(suite, { mediaPorts: portRange(__filename), nonceSecret: null,
     b2bEnv: { RTCGATE_MAX_CALLS: '1', RTCGATE_RING_TIMEOUT: '2' } });
   ({ b2b, gw } = h);
 });

@@ -7,6 +7,7 @@ const test = require('node:test');
 const assert = require('node:assert/strict');
 const dgram = require('node:dgram');
 const { Suite, wsClient, waitFor, sc } = require('../lib/harness');
+const { portRange } = require('../lib/ports');
 const { startB2bSuite } = require('../lib/b2bsuite');
 const { register } = require('../lib/digest');
 const { DOMAIN, webSdp, invite, inDialog, until, sipp: sippUas, reply } = require('../lib/websip');
@@ -15,7 +16,7 @@ const suite = new Suite('b2bua-ice-failed');
 let gw; let b2b; let media; let h; let cdrs; const events = [];
 
 test.before(async () => {
-  h = await startB2bSuite(suite, { mediaPorts: '38300-38349', cdrs: true,
+  h = await startB2bSuite(suite, { mediaPorts: portRange(__filename), cdrs: true,
     routes: 're:([a-z0-9]+)-p([0-9]+) sip:${1}@127.0.0.1:${2}\n',
     mediaEnv: { RTCGATE_ICE_MODE: 'full', RTCGATE_MEDIA_TIMEOUT: '120' },
     b2bEnv: ({ sipPort }) => ({ RTCGATE_SIP_OUTBOUND: `sip:\${user}@127.0.0.1:${sipPort}` }) });

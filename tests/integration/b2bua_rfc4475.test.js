@@ -17,6 +17,7 @@ const net = require('node:net');
 const fs = require('node:fs');
 const path = require('node:path');
 const { Suite, wsClient, sleep } = require('../lib/harness');
+const { portRange } = require('../lib/ports');
 const { startB2bSuite } = require('../lib/b2bsuite');
 const { register } = require('../lib/digest');
 const { invite, inDialog, until, sipp: sippUas } = require('../lib/websip');
@@ -31,7 +32,7 @@ let b2b; let gw; let h;
 const settled = () => h.settled({ calls: 10000, media: 5000 });
 
 test.before(async () => {
-  h = await startB2bSuite(suite, { mediaPorts: '26600-26699', nonceSecret: null,
+  h = await startB2bSuite(suite, { mediaPorts: portRange(__filename), nonceSecret: null,
     routes: 're:([a-z0-9]+)-p([0-9]+) sip:${1}@127.0.0.1:${2}\n',
     // a sanitizer build on a loaded machine may take seconds for mediad
     b2bEnv: { RTCGATE_MEDIA_REQUEST_MS: '10000', RTCGATE_SIP_T1: '50' } });

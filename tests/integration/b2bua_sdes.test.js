@@ -12,6 +12,7 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
 const { Suite } = require('../lib/harness');
+const { portRange } = require('../lib/ports');
 const { startB2bSuite } = require('../lib/b2bsuite');
 const { invite, hdr, inDialog, until, sipp: sippUas } = require('../lib/websip');
 
@@ -33,7 +34,7 @@ function sippInvite(uas) {
 }
 
 test.before(async () => {
-  h = await startB2bSuite(suite, { users: ['alice', 'bob'], mediaPorts: '34400-34499',
+  h = await startB2bSuite(suite, { users: ['alice', 'bob'], mediaPorts: portRange(__filename),
     routes: 're:mand-p([0-9]+) sip:mand@127.0.0.1:${1} srtp=mandatory\n'
       + 're:opt-p([0-9]+) sip:opt@127.0.0.1:${1} srtp=optional\n',
     b2bEnv: { RTCGATE_RING_TIMEOUT: '5' } });

@@ -10,6 +10,7 @@
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const { Suite, waitFor } = require('../lib/harness');
+const { portRange } = require('../lib/ports');
 const { startB2bSuite } = require('../lib/b2bsuite');
 const { DOMAIN, invite, inDialog, until: untilRaw, reply } = require('../lib/websip');
 
@@ -38,7 +39,7 @@ function avSdp(setup, vpt = '96') {
 
 test.before(async () => {
   // the SIP side's calls come back to the b2bua itself
-  h = await startB2bSuite(suite, { users: ['alice', 'bob'], mediaPorts: '32300-32399', cdrs: true,
+  h = await startB2bSuite(suite, { users: ['alice', 'bob'], mediaPorts: portRange(__filename), cdrs: true,
     b2bEnv: ({ b2bPort }) => ({ RTCGATE_SIP_OUTBOUND: `sip:\${user}@127.0.0.1:${b2bPort}` }) });
   ({ b2b, media, cdrs } = h);
 });

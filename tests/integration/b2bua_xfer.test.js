@@ -12,6 +12,7 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
 const { Suite, wsClient, waitFor } = require('../lib/harness');
+const { portRange } = require('../lib/ports');
 const { startB2bSuite } = require('../lib/b2bsuite');
 const { register, status } = require('../lib/digest');
 const { DOMAIN, invite, hdr, inDialog, until, sipp: sippUas, reply } = require('../lib/websip');
@@ -22,7 +23,7 @@ let gw; let h; let cdrs;
 const settled = () => h.settled();
 
 test.before(async () => {
-  h = await startB2bSuite(suite, { mediaPorts: '26700-26899', cdrs: true,
+  h = await startB2bSuite(suite, { mediaPorts: portRange(__filename), cdrs: true,
     routes: 're:([a-z0-9]+)-p([0-9]+) sip:${1}@127.0.0.1:${2}\n',
     // a sanitizer build on a loaded machine may take seconds for mediad
     b2bEnv: { RTCGATE_MEDIA_REQUEST_MS: '10000' } });

@@ -10,6 +10,7 @@
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const { Suite, waitFor } = require('../lib/harness');
+const { portRange } = require('../lib/ports');
 const { ensurePeer, runPeer: runPeerOn } = require('../lib/peer');
 
 const suite = new Suite('mediad_rtcp');
@@ -42,7 +43,7 @@ test.before(async () => {
   ensurePeer();
   await suite.startNats();
   md = suite.service('mediad', { RTCGATE_MEDIA_IP: '127.0.0.1', RTCGATE_MEDIA_WORKERS: '1',
-    RTCGATE_MEDIA_PORTS: '33400-33499', RTCGATE_LOG_LEVEL: 'info' });
+    RTCGATE_MEDIA_PORTS: portRange(__filename), RTCGATE_LOG_LEVEL: 'info' });
   await waitFor(() => suite.health('mediad', md.id), 5000, 'mediad');
 });
 

@@ -11,6 +11,7 @@
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const { Suite, waitFor } = require('../lib/harness');
+const { portRange } = require('../lib/ports');
 const { ensurePeer, runPeer: runPeerOn } = require('../lib/peer');
 const { webSdp } = require('../lib/websip');
 
@@ -46,8 +47,8 @@ test.before(async () => {
   ensurePeer();
   await suite.startNats();
   const env = { RTCGATE_MEDIA_IP: '127.0.0.1', RTCGATE_MEDIA_WORKERS: '1' };
-  md = suite.service('mediad', { ...env, RTCGATE_MEDIA_PORTS: '33800-33899' });
-  strict = suite.service('mediad', { ...env, RTCGATE_MEDIA_PORTS: '33900-33949', RTCGATE_SIP_SRTP: 'mandatory' });
+  md = suite.service('mediad', { ...env, RTCGATE_MEDIA_PORTS: portRange(__filename) });
+  strict = suite.service('mediad', { ...env, RTCGATE_MEDIA_PORTS: portRange(__filename, 'strict'), RTCGATE_SIP_SRTP: 'mandatory' });
   await waitFor(() => suite.health('mediad', md.id), 5000, 'mediad');
   await waitFor(() => suite.health('mediad', strict.id), 5000, 'mediad (mandatory)');
 });

@@ -9,6 +9,7 @@
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const { Suite, waitFor, sc } = require('../lib/harness');
+const { portRange } = require('../lib/ports');
 const { ensurePeer, runPeer: runPeerOn } = require('../lib/peer');
 
 const suite = new Suite('peer');
@@ -51,7 +52,7 @@ test.before(async () => {
   ensurePeer();
   await suite.startNats();
   md = suite.service('mediad', { RTCGATE_MEDIA_IP: '127.0.0.1', RTCGATE_MEDIA_WORKERS: '2',
-    RTCGATE_MEDIA_PORTS: '33000-33299', RTCGATE_LOG_LEVEL: 'info' });
+    RTCGATE_MEDIA_PORTS: portRange(__filename), RTCGATE_LOG_LEVEL: 'info' });
   const sub = suite.nc.subscribe('rtcgate.media.event');
   (async () => { for await (const m of sub) events.push(JSON.parse(sc.decode(m.data))); })();
   await waitFor(() => suite.health('mediad', md.id), 5000, 'mediad');
@@ -115,7 +116,7 @@ test('--max-loss: a call whose media node dies mid-window exits 3 with the reaso
   { timeout: 120000 }, async () => {
     for (const limit of [null, '5']) {
       const node = suite.service('mediad', { RTCGATE_MEDIA_IP: '127.0.0.1', RTCGATE_MEDIA_WORKERS: '1',
-        RTCGATE_MEDIA_PORTS: '33300-33349', RTCGATE_LOG_LEVEL: 'info' });
+        RTCGATE_MEDIA_PORTS: portRange(__filename, 'lossy'), RTCGATE_LOG_LEVEL: 'info' });
       await waitFor(() => suite.health('mediad', node.id), 5000, 'the doomed mediad');
       const run = runPeerOn(suite, node.id, ['--duration', '6000', ...(limit ? ['--max-loss', limit] : [])], 90000);
       await waitFor(async () => (await suite.health('mediad', node.id)).counters.media_packets_out_total >= 100,
