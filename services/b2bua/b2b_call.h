@@ -135,6 +135,9 @@ void b2b_sip_stop(void);
 const char *b2b_sip_contact_for_uri(const char *uri);
 const char *b2b_sip_contact_for_msg(const sip_t *sip);
 int b2b_sip_invite(struct call *c, const char *uri, const char *sdp);
+/* Responses to the SIP side.  phrase says what is meant; the wire carries
+ * sofia's standard phrase for status (NUA would read a caller's string on
+ * its own thread after the caller freed it: see b2b_sip_phrase). */
 /* A final failure with a Reason header value (RFC 3326), or none. */
 void b2b_sip_refuse(struct call *c, int status, const char *phrase,
 		    const char *reason);

@@ -234,6 +234,19 @@ int b2b_sip_invite(struct call *c, const char *uri, const char *sdp)
 	return 0;
 }
 
+/* nua_respond() hands its phrase to NUA's own thread as a bare pointer
+ * (only the tags are copied) and the response is written there, later: a
+ * phrase taken from the browser's answer, freed when our handler returns,
+ * was read after the free (ASan in the e2e "declines a call" test, and the
+ * SIP caller never got its 603).  So the SIP side gets sofia's static
+ * phrase for the status, whatever the phrase given. */
+static const char *b2b_sip_phrase(int status)
+{
+	const char *p = sip_status_phrase(status);
+
+	return p ? p : "";
+}
+
 void b2b_sip_respond(struct call *c, int status, const char *phrase,
 		     const char *sdp)
 {
@@ -241,13 +254,13 @@ void b2b_sip_respond(struct call *c, int status, const char *phrase,
 		return;
 	b2b_sip_keep(c, sdp);
 	if (sdp)
-		nua_respond(c->nh, status, phrase,
+		nua_respond(c->nh, status, b2b_sip_phrase(status),
 			    SIPTAG_CONTACT_STR(c->sip_contact ? c->sip_contact :
 					       b2b.contact),
 			    SIPTAG_CONTENT_TYPE_STR("application/sdp"),
 			    SIPTAG_PAYLOAD_STR(sdp), TAG_END());
 	else	/* 503: when to try again (RFC 3261 21.5.4) */
-		nua_respond(c->nh, status, phrase,
+		nua_respond(c->nh, status, b2b_sip_phrase(status),
 			    TAG_IF(status == 503, SIPTAG_RETRY_AFTER_STR("5")),
 			    TAG_END());
 }
@@ -257,7 +270,7 @@ void b2b_sip_refuse(struct call *c, int status, const char *phrase,
 {
 	if (!c->nh)
 		return;
-	nua_respond(c->nh, status, phrase,
+	nua_respond(c->nh, status, b2b_sip_phrase(status),
 		    TAG_IF(reason, SIPTAG_REASON_STR(reason)), TAG_END());
 }
 

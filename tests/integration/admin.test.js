@@ -7,10 +7,11 @@
 'use strict';
 const test = require('node:test');
 const assert = require('node:assert/strict');
-const fs = require('node:fs');
 const https = require('node:https');
 const path = require('node:path');
 const { Suite, wsClient, waitFor, sc, freePort, ROOT } = require('../lib/harness');
+const { portRange } = require('../lib/ports');
+const { startB2bSuite } = require('../lib/b2bsuite');
 const { register } = require('../lib/digest');
 
 const DOMAIN = 'example.com';
@@ -76,20 +77,10 @@ async function until(ws, re, ms = 8000) {
 }
 
 test.before(async () => {
-  await suite.startNats();
-  const users = path.join(suite.tmp, 'users.conf');
-  fs.writeFileSync(users, 'alice alice-secret\n');
-  const routes = path.join(suite.tmp, 'routes.conf');
-  fs.writeFileSync(routes, 're:([a-z0-9]+)-p([0-9]+) sip:${1}@127.0.0.1:${2}\n');
-  Object.assign(suite.env, { RTCGATE_DOMAIN: DOMAIN, RTCGATE_USERS: users, RTCGATE_NONCE_SECRET: 's' });
-  suite.service('registrar');
-  media = suite.service('mediad', { RTCGATE_MEDIA_IP: '127.0.0.1', RTCGATE_MEDIA_PORTS: '32400-32499',
-    RTCGATE_MEDIA_WORKERS: '1', RTCGATE_MEDIA_HEARTBEAT_MS: '200' });
-  b2b = suite.service('b2bua', { RTCGATE_SIP_PORT: String(await freePort()), RTCGATE_SIP_IP: '127.0.0.1',
-    RTCGATE_ROUTES: routes });
-  gw = await suite.wsgw({ RTCGATE_ADMIN_PASSWORD: PASSWORD });
+  const h = await startB2bSuite(suite, { domain: DOMAIN, mediaPorts: portRange(__filename),
+    routes: 're:([a-z0-9]+)-p([0-9]+) sip:${1}@127.0.0.1:${2}\n', gwEnv: { RTCGATE_ADMIN_PASSWORD: PASSWORD } });
+  ({ gw, b2b, media } = h);
   gwOff = await suite.wsgw();
-  await waitFor(() => suite.health('b2bua', b2b.id), 5000, 'b2bua');
   await waitFor(() => suite.health('registrar'), 5000, 'registrar');
 });
 

@@ -7,54 +7,26 @@ const test = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
-const { Suite, wsClient, waitFor, sleep, sc, freePort, ROOT } = require('../lib/harness');
+const { Suite, wsClient, waitFor, sleep, freePort, ROOT } = require('../lib/harness');
+const { portRange } = require('../lib/ports');
+const { startB2bSuite } = require('../lib/b2bsuite');
 const { register, status, challenges, authHeader } = require('../lib/digest');
 const { DOMAIN, webSdp, invite, hdr, inDialog, until, sipp: sippUas, reply } = require('../lib/websip');
 
 const suite = new Suite('b2bua');
-let gw; let b2b; let media; let sipPort; const cdrs = [];
-
-const MEDIA_ENV = { RTCGATE_MEDIA_IP: '127.0.0.1', RTCGATE_MEDIA_PORTS: '32000-32199',
-  RTCGATE_MEDIA_WORKERS: '1', RTCGATE_MEDIA_HEARTBEAT_MS: '200' };
+let gw; let b2b; let media; let h; let cdrs;
 
 const sipp = (scenario, args) => sippUas(suite, scenario, args);
-
-async function settled() {
-  await waitFor(async () => (await suite.health('b2bua', b2b.id)).counters.calls_active === 0, 5000, 'no calls left');
-  await waitFor(async () => (await suite.health('mediad', media.id)).counters.media_sessions === 0, 3000,
-    'no media sessions left');
-}
-
-async function registered(user, { url = gw.url, instance } = {}) {
-  const ws = await wsClient(url);
-  const contact = instance ? `<sip:${user}@${instance.slice(-8)}.invalid;transport=ws>;+sip.instance="<urn:uuid:${instance}>"`
-    : undefined;
-  assert.equal((await register(ws, { user, pass: `${user}-secret`, contact })).status, 200);
-  return ws;
-}
+const settled = () => h.settled({ calls: 5000, media: 3000 });
+const registered = (user, opts) => h.registered(user, opts);
 
 test.before(async () => {
-  await suite.startNats();
-  const users = path.join(suite.tmp, 'users.conf');
-  fs.writeFileSync(users, 'alice alice-secret\nbob bob-secret\ncarol carol-secret\n');
-  sipPort = await freePort();
-  const b2bPort = await freePort();
-  Object.assign(suite.env, { RTCGATE_DOMAIN: DOMAIN, RTCGATE_USERS: users, RTCGATE_NONCE_SECRET: 's' });
-  const routes = path.join(suite.tmp, 'routes.conf');
-  fs.writeFileSync(routes, '# <name>-p<port>: the sipp of one test\nre:([a-z0-9]+)-p([0-9]+) sip:${1}@127.0.0.1:${2}\nsales sip:sales@127.0.0.1:5999\nbarred @reject:403\n');
-  suite.service('registrar');
-  media = suite.service('mediad', MEDIA_ENV);
-  b2b = suite.service('b2bua', { RTCGATE_SIP_PORT: String(b2bPort), RTCGATE_SIP_IP: '127.0.0.1',
-    RTCGATE_SIP_OUTBOUND: `sip:\${user}@127.0.0.1:${sipPort}`, RTCGATE_CLICK2CALL: 'sales*', RTCGATE_ROUTES: routes,
-    RTCGATE_CDR_FILE: path.join(suite.tmp, 'cdr.jsonl'), RTCGATE_RING_TIMEOUT: '5',
-    RTCGATE_FLOW_GRACE: '3' });
-  b2b.sipPort = b2bPort;
-  gw = await suite.wsgw();
-  await waitFor(() => suite.health('b2bua', b2b.id), 5000, 'b2bua');
-  await waitFor(() => suite.health('mediad', media.id), 5000, 'mediad');
-  const sub = suite.nc.subscribe('rtcgate.cdr');
-  (async () => { for await (const m of sub) cdrs.push(JSON.parse(sc.decode(m.data))); })();
-  await suite.mediaJoined(b2b);
+  h = await startB2bSuite(suite, { users: ['alice', 'bob', 'carol'], mediaPorts: portRange(__filename), cdrs: true,
+    routes: '# <name>-p<port>: the sipp of one test\nre:([a-z0-9]+)-p([0-9]+) sip:${1}@127.0.0.1:${2}\nsales sip:sales@127.0.0.1:5999\nbarred @reject:403\n',
+    b2bEnv: ({ sipPort }) => ({ RTCGATE_SIP_OUTBOUND: `sip:\${user}@127.0.0.1:${sipPort}`,
+      RTCGATE_CLICK2CALL: 'sales*', RTCGATE_CDR_FILE: path.join(suite.tmp, 'cdr.jsonl'), RTCGATE_RING_TIMEOUT: '5',
+      RTCGATE_FLOW_GRACE: '3' }) });
+  ({ gw, b2b, media, cdrs } = h);
 });
 
 test.after(() => suite.close());
@@ -167,9 +139,7 @@ test('an unregistered browser answers the 407 with its password and calls; a wro
 
 test('SIP calls a registered browser: INVITE with a WebRTC offer, answer, BYE from SIP', async () => {
   const ws = await registered('bob');
-  const uac = suite.spawn('sipp', 'sipp', ['-sf', path.join(ROOT, 'tests/sipp/uac_call.xml'), '-s', 'bob',
-    '-i', '127.0.0.1', '-p', String(await freePort()), '-m', '1', '-timeout', '20s', '-timeout_error',
-    '-nostdin', '-mp', String(await freePort()), `127.0.0.1:${b2b.sipPort}`], {});
+  const uac = await h.uac('bob', 'uac_call.xml');
   const inv = await until(ws, /^INVITE /, 8000);
   assert.match(inv, /a=ice-lite/);
   assert.match(inv, /a=setup:actpass/);
@@ -190,18 +160,32 @@ test('SIP calls a registered browser: INVITE with a WebRTC offer, answer, BYE fr
 });
 
 test('SIP calls a user nobody registered as: 480', async () => {
-  const uac = suite.spawn('sipp', 'sipp', ['-sf', path.join(ROOT, 'tests/sipp/uac_unavailable.xml'), '-s', 'carol',
-    '-i', '127.0.0.1', '-p', String(await freePort()), '-m', '1', '-timeout', '20s', '-timeout_error',
-    '-nostdin', `127.0.0.1:${b2b.sipPort}`], {});
+  const uac = await h.uac('carol', 'uac_unavailable.xml');
   assert.equal((await uac.exited).code, 0);
   await settled();
 });
 
-async function uac(user, scenario = 'uac_call.xml') {
-  return suite.spawn('sipp', 'sipp', ['-sf', path.join(ROOT, 'tests/sipp', scenario), '-s', user,
-    '-i', '127.0.0.1', '-p', String(await freePort()), '-m', '1', '-timeout', '20s', '-timeout_error',
-    '-nostdin', '-mp', String(await freePort()), `127.0.0.1:${b2b.sipPort}`], {});
-}
+// The browser declines with a phrase of its own: the b2bua frees that
+// message when its handler returns, while sofia wrote the 603 later on
+// NUA's thread from the bare phrase pointer (a use-after-free under ASan:
+// the SIP caller never got its 603).  The SIP side gets sofia's phrase.
+test('SIP calls a browser that declines with a phrase of its own: 603 Decline to the caller, each time', async () => {
+  const ws = await registered('bob');
+  for (let i = 0; i < 5; i++) {
+    const trace = path.join(suite.tmp, `declined-${i}.msg`);
+    const call = await h.uac('bob', path.join(ROOT, 'tests/e2e/sipp/uac_declined.xml'),
+      ['-key', 'caller', 'pbx', '-trace_msg', '-message_file', trace]);
+    const inv = await until(ws, /^INVITE /, 8000);
+    ws.send(reply(inv, 180, 'Ringing', { tag: `dt${i}` }));
+    ws.send(reply(inv, 603, `Not now ${i} ${'z'.repeat(300)}`, { tag: `dt${i}` }));
+    assert.equal((await call.exited).code, 0, `sipp ${i} got its 603:\n${suite.log(call).slice(-1500)}`);
+    assert.match(fs.readFileSync(trace, 'utf8'), /SIP\/2\.0 603 Decline\r?\n/);
+  }
+  await settled();
+  ws.close();
+});
+
+const uac = (user, scenario) => h.uac(user, scenario);
 
 test('SIP calls a user registered twice: both ring, the first answer wins, the other is cancelled', async () => {
   const a = await registered('carol');
@@ -277,9 +261,7 @@ test('a media node dies mid-call: both sides are hung up within 5 s', async () =
   await waitFor(async () => (await suite.health('b2bua', b2b.id)).counters.calls_active === 0, 5000, 'no calls');
   assert.ok(cdrs.some((c) => c.to && c.to.includes('echo3') && c.end_reason === 'media-node-lost'));
   ws.close();
-  media = suite.service('mediad', MEDIA_ENV); // for the tests that follow
-  await waitFor(() => suite.health('mediad', media.id), 5000, 'mediad');
-  await sleep(500); // its heartbeats reach the b2bua
+  media = await h.restartMedia(); // for the tests that follow
 });
 
 test('a browser calls a registered browser user: out and back in through the SIP side, two media sessions', async () => {

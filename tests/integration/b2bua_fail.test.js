@@ -12,60 +12,31 @@ const test = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
-const { Suite, wsClient, waitFor, sleep, sc, freePort, ROOT } = require('../lib/harness');
-const { register, status } = require('../lib/digest');
+const { Suite, waitFor, sleep, freePort } = require('../lib/harness');
+const { portRange } = require('../lib/ports');
+const { status } = require('../lib/digest');
+const { startB2bSuite } = require('../lib/b2bsuite');
 const { webSdp, invite, inDialog, until, sipp: sippUas, reply } = require('../lib/websip');
 
 const suite = new Suite('b2bua-fail');
-let gw; let b2b; let media; const cdrs = [];
+let b2b; let h; let cdrs;
 
 const sipp = (scenario, args) => sippUas(suite, scenario, args);
-
-async function settled() {
-  await waitFor(async () => (await suite.health('b2bua', b2b.id)).counters.calls_active === 0, 8000, 'no calls left');
-  await waitFor(async () => (await suite.health('mediad', media.id)).counters.media_sessions === 0, 5000,
-    'no media sessions left');
-}
-
-async function registered(user) {
-  const ws = await wsClient(gw.url);
-  assert.equal((await register(ws, { user, pass: `${user}-secret` })).status, 200);
-  return ws;
-}
-
-async function uac(user, scenario) {
-  return suite.spawn('sipp', 'sipp', ['-sf', path.join(ROOT, 'tests/sipp', scenario), '-s', user,
-    '-i', '127.0.0.1', '-p', String(await freePort()), '-m', '1', '-timeout', '20s', '-timeout_error',
-    '-nostdin', '-mp', String(await freePort()), `127.0.0.1:${b2b.sipPort}`], {});
-}
+const settled = () => h.settled();
+const registered = (user) => h.registered(user);
+const uac = (user, scenario) => h.uac(user, scenario);
 
 // CDRs name the SIP destination: each test dials a name of its own
 const cdrOf = (name) => waitFor(() => cdrs.find((c) => c.to && c.to.includes(name)), 5000,
   `CDR of ${name} among ${JSON.stringify(cdrs.map((c) => [c.to, c.end_reason]))}`);
 
 test.before(async () => {
-  await suite.startNats();
-  const users = path.join(suite.tmp, 'users.conf');
-  fs.writeFileSync(users, 'alice alice-secret\nbob bob-secret\n');
-  Object.assign(suite.env, { RTCGATE_DOMAIN: 'example.com', RTCGATE_USERS: users, RTCGATE_NONCE_SECRET: 's' });
-  const routes = path.join(suite.tmp, 'routes.conf');
-  fs.writeFileSync(routes, 're:([a-z0-9]+)-p([0-9]+) sip:${1}@127.0.0.1:${2}\n'
-    + 're:([a-z0-9]+)-t([0-9]+) sip:${1}@127.0.0.1:${2};transport=tcp\n');
-  suite.service('registrar');
-  media = suite.service('mediad', { RTCGATE_MEDIA_IP: '127.0.0.1', RTCGATE_MEDIA_PORTS: '26400-26599',
-    RTCGATE_MEDIA_WORKERS: '1', RTCGATE_MEDIA_HEARTBEAT_MS: '200' });
-  const port = await freePort();
-  b2b = suite.service('b2bua', { RTCGATE_SIP_PORT: String(port), RTCGATE_SIP_IP: '127.0.0.1',
-    RTCGATE_ROUTES: routes,
+  h = await startB2bSuite(suite, { users: ['alice', 'bob'], mediaPorts: portRange(__filename), cdrs: true,
+    routes: 're:([a-z0-9]+)-p([0-9]+) sip:${1}@127.0.0.1:${2}\n'
+      + 're:([a-z0-9]+)-t([0-9]+) sip:${1}@127.0.0.1:${2};transport=tcp\n',
     // a sanitizer build on a loaded machine may take seconds for mediad
-    RTCGATE_MEDIA_REQUEST_MS: '10000', RTCGATE_SIP_T1: '50', RTCGATE_RING_TIMEOUT: '10' });
-  b2b.sipPort = port;
-  gw = await suite.wsgw();
-  await waitFor(() => suite.health('b2bua', b2b.id), 5000, 'b2bua');
-  await waitFor(() => suite.health('mediad', media.id), 5000, 'mediad');
-  const sub = suite.nc.subscribe('rtcgate.cdr');
-  (async () => { for await (const m of sub) cdrs.push(JSON.parse(sc.decode(m.data))); })();
-  await suite.mediaJoined(b2b);
+    b2bEnv: { RTCGATE_MEDIA_REQUEST_MS: '10000', RTCGATE_SIP_T1: '50', RTCGATE_RING_TIMEOUT: '10' } });
+  ({ b2b, cdrs } = h);
 });
 
 test.after(() => suite.close());

@@ -7,13 +7,13 @@ const test = require('node:test');
 const assert = require('node:assert/strict');
 const dgram = require('node:dgram');
 const net = require('node:net');
-const fs = require('node:fs');
-const path = require('node:path');
-const { Suite, wsClient, waitFor, sleep, freePort } = require('../lib/harness');
+const { Suite, wsClient, waitFor, sleep } = require('../lib/harness');
+const { portRange } = require('../lib/ports');
+const { startB2bSuite } = require('../lib/b2bsuite');
 const { register } = require('../lib/digest');
 
 const suite = new Suite('b2bua-hostile');
-let b2b; let gw;
+let b2b; let gw; let h;
 
 function msg(first, headers, body = '') {
   return `${first}\r\n${headers.join('\r\n')}\r\n\r\n${body}`;
@@ -47,18 +47,9 @@ const ODD = msg('INVITE   sip:nobody@example.com   SIP/2.0', ['v: SIP/2.0/UDP 12
   'i: odd-call-1', 'CSeq: 8\r\n   INVITE', 'c: application/sdp', `l: ${SDP.length}`], SDP);
 
 test.before(async () => {
-  await suite.startNats();
-  const users = path.join(suite.tmp, 'users.conf');
-  fs.writeFileSync(users, 'alice alice-secret\n');
-  Object.assign(suite.env, { RTCGATE_DOMAIN: 'example.com', RTCGATE_USERS: users });
-  suite.service('registrar');
-  suite.service('mediad', { RTCGATE_MEDIA_IP: '127.0.0.1', RTCGATE_MEDIA_PORTS: '34000-34099' });
-  const port = await freePort();
-  b2b = suite.service('b2bua', { RTCGATE_SIP_PORT: String(port), RTCGATE_SIP_IP: '127.0.0.1',
-    RTCGATE_MAX_CALLS: '1', RTCGATE_RING_TIMEOUT: '2' });
-  b2b.sipPort = port;
-  gw = await suite.wsgw();
-  await waitFor(() => suite.health('b2bua', b2b.id), 5000, 'b2bua');
+  h = await startB2bSuite(suite, { mediaPorts: portRange(__filename), nonceSecret: null,
+    b2bEnv: { RTCGATE_MAX_CALLS: '1', RTCGATE_RING_TIMEOUT: '2' } });
+  ({ b2b, gw } = h);
 });
 
 test.after(() => suite.close());

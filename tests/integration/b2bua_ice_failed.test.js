@@ -6,40 +6,26 @@
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const dgram = require('node:dgram');
-const fs = require('node:fs');
-const path = require('node:path');
-const { Suite, wsClient, waitFor, sc, freePort } = require('../lib/harness');
+const { Suite, wsClient, waitFor, sc } = require('../lib/harness');
+const { portRange } = require('../lib/ports');
+const { startB2bSuite } = require('../lib/b2bsuite');
 const { register } = require('../lib/digest');
 const { DOMAIN, webSdp, invite, inDialog, until, sipp: sippUas, reply } = require('../lib/websip');
 
 const suite = new Suite('b2bua-ice-failed');
-let gw; let b2b; let media; const cdrs = []; const events = [];
+let gw; let b2b; let media; let h; let cdrs; const events = [];
 
 test.before(async () => {
-  await suite.startNats();
-  const users = path.join(suite.tmp, 'users.conf');
-  fs.writeFileSync(users, 'alice alice-secret\n');
-  const sipPort = await freePort();
-  const b2bPort = await freePort();
-  Object.assign(suite.env, { RTCGATE_DOMAIN: DOMAIN, RTCGATE_USERS: users, RTCGATE_NONCE_SECRET: 's' });
-  const routes = path.join(suite.tmp, 'routes.conf');
-  fs.writeFileSync(routes, 're:([a-z0-9]+)-p([0-9]+) sip:${1}@127.0.0.1:${2}\n');
-  suite.service('registrar');
-  media = suite.service('mediad', { RTCGATE_MEDIA_IP: '127.0.0.1', RTCGATE_MEDIA_PORTS: '38300-38349',
-    RTCGATE_MEDIA_WORKERS: '1', RTCGATE_MEDIA_HEARTBEAT_MS: '200', RTCGATE_ICE_MODE: 'full',
-    RTCGATE_MEDIA_TIMEOUT: '120' });
-  b2b = suite.service('b2bua', { RTCGATE_SIP_PORT: String(b2bPort), RTCGATE_SIP_IP: '127.0.0.1',
-    RTCGATE_SIP_OUTBOUND: `sip:\${user}@127.0.0.1:${sipPort}`, RTCGATE_ROUTES: routes });
-  gw = await suite.wsgw();
-  await waitFor(() => suite.health('b2bua', b2b.id), 5000, 'b2bua');
-  await waitFor(() => suite.health('mediad', media.id), 5000, 'mediad');
+  h = await startB2bSuite(suite, { mediaPorts: portRange(__filename), cdrs: true,
+    routes: 're:([a-z0-9]+)-p([0-9]+) sip:${1}@127.0.0.1:${2}\n',
+    mediaEnv: { RTCGATE_ICE_MODE: 'full', RTCGATE_MEDIA_TIMEOUT: '120' },
+    b2bEnv: ({ sipPort }) => ({ RTCGATE_SIP_OUTBOUND: `sip:\${user}@127.0.0.1:${sipPort}` }) });
+  ({ gw, b2b, media, cdrs } = h);
   // the b2bua's sessions publish their events to it alone (docs/bus.md)
-  for (const [subj, list] of [['rtcgate.cdr', cdrs], ['rtcgate.media.event', events],
-    ['rtcgate.media.event.>', events]]) {
+  for (const subj of ['rtcgate.media.event', 'rtcgate.media.event.>']) {
     const sub = suite.nc.subscribe(subj);
-    (async () => { for await (const m of sub) list.push(JSON.parse(sc.decode(m.data))); })();
+    (async () => { for await (const m of sub) events.push(JSON.parse(sc.decode(m.data))); })();
   }
-  await new Promise((r) => setTimeout(r, 500)); // heartbeats reach the b2bua
 });
 
 test.after(() => suite.close());

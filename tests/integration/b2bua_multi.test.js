@@ -7,6 +7,7 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
 const { Suite, wsClient, waitFor, sleep, freePort } = require('../lib/harness');
+const { portRange } = require('../lib/ports');
 const { register, status } = require('../lib/digest');
 const { DOMAIN, invite, hdr, inDialog, until, sipp } = require('../lib/websip');
 
@@ -21,7 +22,7 @@ test.before(async () => {
   fs.writeFileSync(routes, 're:([a-z0-9]+)-p([0-9]+) sip:${1}@127.0.0.1:${2}\n');
   Object.assign(suite.env, { RTCGATE_DOMAIN: DOMAIN, RTCGATE_USERS: users, RTCGATE_ROUTES: routes });
   suite.service('registrar');
-  for (const ports of ['35000-35099', '35100-35199']) {
+  for (const ports of [portRange(__filename, 'a'), portRange(__filename, 'b')]) {
     medias.push(suite.service('mediad', { RTCGATE_MEDIA_IP: '127.0.0.1', RTCGATE_MEDIA_PORTS: ports,
       RTCGATE_MEDIA_HEARTBEAT_MS: '200' }));
   }
@@ -87,7 +88,7 @@ test('a media node that died but is not missed yet: new calls are set up on the 
 });
 
 test('a media node that stalls loses its calls; the sessions it kept are deleted once it reports their media timeout', async () => {
-  const m = suite.service('mediad', { RTCGATE_MEDIA_IP: '127.0.0.1', RTCGATE_MEDIA_PORTS: '35200-35299',
+  const m = suite.service('mediad', { RTCGATE_MEDIA_IP: '127.0.0.1', RTCGATE_MEDIA_PORTS: portRange(__filename, 'stall'),
     RTCGATE_MEDIA_HEARTBEAT_MS: '200', RTCGATE_MEDIA_TIMEOUT: '3' });
   await waitFor(() => suite.health('mediad', m.id), 5000, 'the new mediad');
   await suite.stop(medias[1], 'SIGKILL'); // the only other node: calls go to m

@@ -16,7 +16,9 @@ const dgram = require('node:dgram');
 const net = require('node:net');
 const fs = require('node:fs');
 const path = require('node:path');
-const { Suite, wsClient, waitFor, sleep, freePort } = require('../lib/harness');
+const { Suite, wsClient, sleep } = require('../lib/harness');
+const { portRange } = require('../lib/ports');
+const { startB2bSuite } = require('../lib/b2bsuite');
 const { register } = require('../lib/digest');
 const { invite, inDialog, until, sipp: sippUas } = require('../lib/websip');
 
@@ -25,34 +27,16 @@ const INDEX = JSON.parse(fs.readFileSync(path.join(FIX, 'index.json'), 'utf8'));
 const load = (name) => fs.readFileSync(path.join(FIX, `${name}.dat`));
 
 const suite = new Suite('b2bua-rfc4475');
-let b2b; let media; let gw;
+let b2b; let gw; let h;
 
-async function settled() {
-  await waitFor(async () => (await suite.health('b2bua', b2b.id)).counters.calls_active === 0, 10000, 'no calls left');
-  await waitFor(async () => (await suite.health('mediad', media.id)).counters.media_sessions === 0, 5000,
-    'no media sessions left');
-}
+const settled = () => h.settled({ calls: 10000, media: 5000 });
 
 test.before(async () => {
-  await suite.startNats();
-  const users = path.join(suite.tmp, 'users.conf');
-  fs.writeFileSync(users, 'alice alice-secret\n');
-  Object.assign(suite.env, { RTCGATE_DOMAIN: 'example.com', RTCGATE_USERS: users });
-  const routes = path.join(suite.tmp, 'routes.conf');
-  fs.writeFileSync(routes, 're:([a-z0-9]+)-p([0-9]+) sip:${1}@127.0.0.1:${2}\n');
-  suite.service('registrar');
-  media = suite.service('mediad', { RTCGATE_MEDIA_IP: '127.0.0.1', RTCGATE_MEDIA_PORTS: '26600-26699',
-    RTCGATE_MEDIA_WORKERS: '1', RTCGATE_MEDIA_HEARTBEAT_MS: '200' });
-  const port = await freePort();
-  b2b = suite.service('b2bua', { RTCGATE_SIP_PORT: String(port), RTCGATE_SIP_IP: '127.0.0.1',
-    RTCGATE_ROUTES: routes,
+  h = await startB2bSuite(suite, { mediaPorts: portRange(__filename), nonceSecret: null,
+    routes: 're:([a-z0-9]+)-p([0-9]+) sip:${1}@127.0.0.1:${2}\n',
     // a sanitizer build on a loaded machine may take seconds for mediad
-    RTCGATE_MEDIA_REQUEST_MS: '10000', RTCGATE_SIP_T1: '50' });
-  b2b.sipPort = port;
-  gw = await suite.wsgw();
-  await waitFor(() => suite.health('b2bua', b2b.id), 5000, 'b2bua');
-  await waitFor(() => suite.health('mediad', media.id), 5000, 'mediad');
-  await suite.mediaJoined(b2b);
+    b2bEnv: { RTCGATE_MEDIA_REQUEST_MS: '10000', RTCGATE_SIP_T1: '50' } });
+  ({ b2b, gw } = h);
 });
 
 test.after(() => suite.close());

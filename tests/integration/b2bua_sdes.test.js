@@ -11,25 +11,17 @@ const test = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
-const { Suite, wsClient, waitFor, sleep, freePort, ROOT } = require('../lib/harness');
-const { register } = require('../lib/digest');
-const { DOMAIN, invite, hdr, inDialog, until, sipp: sippUas } = require('../lib/websip');
+const { Suite } = require('../lib/harness');
+const { portRange } = require('../lib/ports');
+const { startB2bSuite } = require('../lib/b2bsuite');
+const { invite, hdr, inDialog, until, sipp: sippUas } = require('../lib/websip');
 
 const suite = new Suite('b2bua_sdes');
-let b2b; let media; let gw;
+let media; let h;
 const sipp = (scenario, args) => sippUas(suite, scenario, args);
 
-async function registered(user) {
-  const ws = await wsClient(gw.url);
-  assert.equal((await register(ws, { user, pass: `${user}-secret` })).status, 200);
-  return ws;
-}
-
-async function settled() {
-  await waitFor(async () => (await suite.health('b2bua', b2b.id)).counters.calls_active === 0, 8000, 'no calls left');
-  await waitFor(async () => (await suite.health('mediad', media.id)).counters.media_sessions === 0, 5000,
-    'no media sessions left');
-}
+const registered = (user) => h.registered(user);
+const settled = () => h.settled();
 
 // The INVITE sipp received, from its message trace.
 function sippInvite(uas) {
@@ -42,34 +34,18 @@ function sippInvite(uas) {
 }
 
 test.before(async () => {
-  await suite.startNats();
-  const users = path.join(suite.tmp, 'users.conf');
-  fs.writeFileSync(users, 'alice alice-secret\nbob bob-secret\n');
-  const b2bPort = await freePort();
-  Object.assign(suite.env, { RTCGATE_DOMAIN: DOMAIN, RTCGATE_USERS: users, RTCGATE_NONCE_SECRET: 's' });
-  const routes = path.join(suite.tmp, 'routes.conf');
-  fs.writeFileSync(routes, 're:mand-p([0-9]+) sip:mand@127.0.0.1:${1} srtp=mandatory\n'
-    + 're:opt-p([0-9]+) sip:opt@127.0.0.1:${1} srtp=optional\n');
-  suite.service('registrar');
-  media = suite.service('mediad', { RTCGATE_MEDIA_IP: '127.0.0.1', RTCGATE_MEDIA_PORTS: '34400-34499',
-    RTCGATE_MEDIA_WORKERS: '1', RTCGATE_MEDIA_HEARTBEAT_MS: '200' });
-  b2b = suite.service('b2bua', { RTCGATE_SIP_PORT: String(b2bPort), RTCGATE_SIP_IP: '127.0.0.1',
-    RTCGATE_ROUTES: routes, RTCGATE_RING_TIMEOUT: '5' });
-  b2b.sipPort = b2bPort;
-  gw = await suite.wsgw();
-  await waitFor(() => suite.health('b2bua', b2b.id), 5000, 'b2bua');
-  await waitFor(() => suite.health('mediad', media.id), 5000, 'mediad');
-  await suite.mediaJoined(b2b);
+  h = await startB2bSuite(suite, { users: ['alice', 'bob'], mediaPorts: portRange(__filename),
+    routes: 're:mand-p([0-9]+) sip:mand@127.0.0.1:${1} srtp=mandatory\n'
+      + 're:opt-p([0-9]+) sip:opt@127.0.0.1:${1} srtp=optional\n',
+    b2bEnv: { RTCGATE_RING_TIMEOUT: '5' } });
+  ({ media } = h);
 });
 test.after(() => suite.close());
 
 test('SIP calls a browser with RTP/SAVP and only an unknown crypto suite: 488, nothing left', { timeout: 60000 }, async () => {
   const ws = await registered('bob');
   const refused0 = (await suite.health('mediad', media.id)).counters.media_sdp_refused_total;
-  const uac = suite.spawn('sipp', 'sipp', ['-sf', path.join(ROOT, 'tests/sipp/uac_savp_488.xml'), '-s', 'bob',
-    '-i', '127.0.0.1', '-p', String(await freePort()), '-m', '1', '-timeout', '20s', '-timeout_error',
-    '-nostdin', '-mp', String(await freePort()), '-trace_msg', '-message_file', path.join(suite.tmp, 'uac488.msg'),
-    `127.0.0.1:${b2b.sipPort}`], {});
+  const uac = await h.uac('bob', 'uac_savp_488.xml', ['-trace_msg', '-message_file', path.join(suite.tmp, 'uac488.msg')]);
   assert.equal((await uac.exited).code, 0, `sipp got its 488 with a Reason:\n${suite.log(uac).slice(-1500)}`);
   assert.equal((await suite.health('mediad', media.id)).counters.media_sdp_refused_total, refused0 + 1);
   await settled();

@@ -9,10 +9,9 @@
 'use strict';
 const test = require('node:test');
 const assert = require('node:assert/strict');
-const fs = require('node:fs');
-const path = require('node:path');
-const { Suite, wsClient, waitFor, freePort, sc } = require('../lib/harness');
-const { register } = require('../lib/digest');
+const { Suite, waitFor } = require('../lib/harness');
+const { portRange } = require('../lib/ports');
+const { startB2bSuite } = require('../lib/b2bsuite');
 const { DOMAIN, invite, inDialog, until: untilRaw, reply } = require('../lib/websip');
 
 // until, naming the message it waited for when it times out
@@ -21,7 +20,7 @@ const until = (ws, re, ms) => untilRaw(ws, re, ms).catch((e) => {
 });
 
 const suite = new Suite('b2bua_video');
-let gw; let b2b; let media; const cdrs = [];
+let b2b; let media; let h; let cdrs;
 
 const FP = Array.from({ length: 32 }, (_, i) => (i * 5 + 17).toString(16).toUpperCase().padStart(2, '0')).join(':');
 const section = (m, mid, setup, lines) => `${m}\r\nc=IN IP4 0.0.0.0\r\na=ice-ufrag:abcd\r\n`
@@ -39,32 +38,15 @@ function avSdp(setup, vpt = '96') {
 }
 
 test.before(async () => {
-  await suite.startNats();
-  const users = path.join(suite.tmp, 'users.conf');
-  fs.writeFileSync(users, 'alice alice-secret\nbob bob-secret\n');
-  const b2bPort = await freePort();
-  Object.assign(suite.env, { RTCGATE_DOMAIN: DOMAIN, RTCGATE_USERS: users, RTCGATE_NONCE_SECRET: 's' });
-  suite.service('registrar');
-  media = suite.service('mediad', { RTCGATE_MEDIA_IP: '127.0.0.1', RTCGATE_MEDIA_PORTS: '32300-32399',
-    RTCGATE_MEDIA_WORKERS: '1', RTCGATE_MEDIA_HEARTBEAT_MS: '200' });
-  b2b = suite.service('b2bua', { RTCGATE_SIP_PORT: String(b2bPort), RTCGATE_SIP_IP: '127.0.0.1',
-    RTCGATE_SIP_OUTBOUND: `sip:\${user}@127.0.0.1:${b2bPort}` });
-  gw = await suite.wsgw();
-  await waitFor(() => suite.health('b2bua', b2b.id), 5000, 'b2bua');
-  await waitFor(() => suite.health('mediad', media.id), 5000, 'mediad');
-  const sub = suite.nc.subscribe('rtcgate.cdr');
-  (async () => { for await (const m of sub) cdrs.push(JSON.parse(sc.decode(m.data))); })();
-  // the b2bua has heard the node's heartbeat (else it answers 503)
-  await waitFor(() => /media node \S+ joined/.test(suite.log(b2b)), 20000, 'media node joined');
+  // the SIP side's calls come back to the b2bua itself
+  h = await startB2bSuite(suite, { users: ['alice', 'bob'], mediaPorts: portRange(__filename), cdrs: true,
+    b2bEnv: ({ b2bPort }) => ({ RTCGATE_SIP_OUTBOUND: `sip:\${user}@127.0.0.1:${b2bPort}` }) });
+  ({ b2b, media, cdrs } = h);
 });
 
 test.after(() => suite.close());
 
-async function registered(user) {
-  const ws = await wsClient(gw.url);
-  assert.equal((await register(ws, { user, pass: `${user}-secret` })).status, 200);
-  return ws;
-}
+const registered = (user) => h.registered(user);
 
 test('browser to browser through the SIP side: video offered to the callee, its VP8 answer back to the caller', async () => {
   const alice = await registered('alice');

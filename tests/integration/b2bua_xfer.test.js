@@ -11,39 +11,23 @@ const test = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
-const { Suite, wsClient, waitFor, sleep, sc, freePort } = require('../lib/harness');
+const { Suite, wsClient, waitFor } = require('../lib/harness');
+const { portRange } = require('../lib/ports');
+const { startB2bSuite } = require('../lib/b2bsuite');
 const { register, status } = require('../lib/digest');
 const { DOMAIN, invite, hdr, inDialog, until, sipp: sippUas, reply } = require('../lib/websip');
 
 const suite = new Suite('b2bua-xfer');
-let gw; let b2b; let media; const cdrs = [];
+let gw; let h; let cdrs;
 
-async function settled() {
-  await waitFor(async () => (await suite.health('b2bua', b2b.id)).counters.calls_active === 0, 8000, 'no calls left');
-  await waitFor(async () => (await suite.health('mediad', media.id)).counters.media_sessions === 0, 5000,
-    'no media sessions left');
-}
+const settled = () => h.settled();
 
 test.before(async () => {
-  await suite.startNats();
-  const users = path.join(suite.tmp, 'users.conf');
-  fs.writeFileSync(users, 'alice alice-secret\n');
-  Object.assign(suite.env, { RTCGATE_DOMAIN: DOMAIN, RTCGATE_USERS: users, RTCGATE_NONCE_SECRET: 's' });
-  const routes = path.join(suite.tmp, 'routes.conf');
-  fs.writeFileSync(routes, 're:([a-z0-9]+)-p([0-9]+) sip:${1}@127.0.0.1:${2}\n');
-  suite.service('registrar');
-  media = suite.service('mediad', { RTCGATE_MEDIA_IP: '127.0.0.1', RTCGATE_MEDIA_PORTS: '26700-26899',
-    RTCGATE_MEDIA_WORKERS: '1', RTCGATE_MEDIA_HEARTBEAT_MS: '200' });
-  b2b = suite.service('b2bua', { RTCGATE_SIP_PORT: String(await freePort()), RTCGATE_SIP_IP: '127.0.0.1',
-    RTCGATE_ROUTES: routes,
+  h = await startB2bSuite(suite, { mediaPorts: portRange(__filename), cdrs: true,
+    routes: 're:([a-z0-9]+)-p([0-9]+) sip:${1}@127.0.0.1:${2}\n',
     // a sanitizer build on a loaded machine may take seconds for mediad
-    RTCGATE_MEDIA_REQUEST_MS: '10000' });
-  gw = await suite.wsgw();
-  await waitFor(() => suite.health('b2bua', b2b.id), 5000, 'b2bua');
-  await waitFor(() => suite.health('mediad', media.id), 5000, 'mediad');
-  const sub = suite.nc.subscribe('rtcgate.cdr');
-  (async () => { for await (const m of sub) cdrs.push(JSON.parse(sc.decode(m.data))); })();
-  await suite.mediaJoined(b2b);
+    b2bEnv: { RTCGATE_MEDIA_REQUEST_MS: '10000' } });
+  ({ gw, cdrs } = h);
 });
 
 test.after(() => suite.close());

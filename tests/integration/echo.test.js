@@ -7,6 +7,7 @@ const test = require('node:test');
 const assert = require('node:assert/strict');
 const dgram = require('node:dgram');
 const { Suite, waitFor, sleep, freePort } = require('../lib/harness');
+const { portRange, portBounds } = require('../lib/ports');
 const { RtpPeer, goertzel, rmsDb } = require('../lib/rtppeer');
 
 const suite = new Suite('echo');
@@ -133,7 +134,7 @@ test.before(async () => {
   await suite.startNats();
   const port = await freePort();
   echo = suite.service('echo', { RTCGATE_ECHO_PORT: String(port), RTCGATE_ECHO_IP: '127.0.0.1',
-    RTCGATE_ECHO_MEDIA_PORTS: '43000-43099', RTCGATE_ECHO_MAX_CALLS: '1',
+    RTCGATE_ECHO_MEDIA_PORTS: portRange(__filename), RTCGATE_ECHO_MAX_CALLS: '1',
     RTCGATE_ECHO_MEDIA_TIMEOUT: String(MEDIA_TIMEOUT_S) });
   await waitFor(() => suite.health('echo', echo.id), 10000, 'echo');
   sip = await new SipClient(port).open();
@@ -154,7 +155,8 @@ test('PCMU call: 200 with SDP, the tone first, then the caller is echoed; BYE ge
   assert.match(call.body, /^a=rtpmap:0 PCMU\/8000\r$/m);
   assert.match(call.body, /^c=IN IP4 127\.0\.0\.1\r$/m);
   const port = sdpPort(call.body);
-  assert.ok(port >= 43000 && port <= 43099 && port % 2 === 0, `media port ${port}`);
+  const [lo, hi] = portBounds(__filename);
+  assert.ok(port >= lo && port <= hi && port % 2 === 0, `media port ${port}`);
 
   // The tone: 1 s of 440 Hz beeps toward the SDP address before we send.
   await waitFor(() => peer.rx.length >= 45, 3000, 'the tone');

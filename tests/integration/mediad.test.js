@@ -7,6 +7,7 @@ const test = require('node:test');
 const assert = require('node:assert/strict');
 const dgram = require('node:dgram');
 const { Suite, waitFor, sleep, sc } = require('../lib/harness');
+const { portRange } = require('../lib/ports');
 const browser = require('../lib/browser');
 const { RtpPeer, rmsDb } = require('../lib/rtppeer');
 
@@ -27,8 +28,8 @@ test.before(async () => {
   await suite.startNats();
   const env = { RTCGATE_MEDIA_IP: '127.0.0.1', RTCGATE_MEDIA_WORKERS: '2',
     RTCGATE_MEDIA_TIMEOUT: '3', RTCGATE_MEDIA_HEARTBEAT_MS: '200' };
-  relay = suite.service('mediad', { ...env, RTCGATE_MEDIA_PORTS: '31000-31099' });
-  xcode = suite.service('mediad', { ...env, RTCGATE_MEDIA_PORTS: '31100-31199',
+  relay = suite.service('mediad', { ...env, RTCGATE_MEDIA_PORTS: portRange(__filename, 'relay') });
+  xcode = suite.service('mediad', { ...env, RTCGATE_MEDIA_PORTS: portRange(__filename, 'xcode'),
     RTCGATE_CODEC_POLICY: 'opus-web', RTCGATE_MAX_TRANSCODE: '1' });
   for (const [subj, list] of [['rtcgate.media.heartbeat', beats], ['rtcgate.media.event', events]]) {
     const sub = suite.nc.subscribe(subj);

@@ -5,6 +5,7 @@
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const { Suite, waitFor } = require('../lib/harness');
+const { portRange } = require('../lib/ports');
 const { webSdp } = require('../lib/websip');
 
 const suite = new Suite('mediad-codec');
@@ -19,8 +20,8 @@ const sipAnswer = (pt, name) => `v=0\r\no=pbx 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=I
 test.before(async () => {
   await suite.startNats();
   const env = { RTCGATE_MEDIA_IP: '127.0.0.1', RTCGATE_CODEC_POLICY: 'opus-web' };
-  full = suite.service('mediad', { ...env, RTCGATE_MEDIA_PORTS: '36000-36049', RTCGATE_MAX_TRANSCODE: '0' });
-  room = suite.service('mediad', { ...env, RTCGATE_MEDIA_PORTS: '36050-36099', RTCGATE_MAX_TRANSCODE: '5' });
+  full = suite.service('mediad', { ...env, RTCGATE_MEDIA_PORTS: portRange(__filename, 'full'), RTCGATE_MAX_TRANSCODE: '0' });
+  room = suite.service('mediad', { ...env, RTCGATE_MEDIA_PORTS: portRange(__filename, 'room'), RTCGATE_MAX_TRANSCODE: '5' });
   for (const n of [full, room]) await waitFor(() => suite.health('mediad', n.id), 5000, 'mediad');
 });
 test.after(() => suite.close());

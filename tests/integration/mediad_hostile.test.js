@@ -8,10 +8,11 @@
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const { Suite, waitFor } = require('../lib/harness');
+const { portBounds } = require('../lib/ports');
 
 const suite = new Suite('mediad-hostile');
 const nodes = {};
-const PORTS = { lite: [38300, 38339], full: [38340, 38379] };
+const PORTS = { lite: portBounds(__filename, 'lite'), full: portBounds(__filename, 'full') };
 const FREE = 20;	// even ports of a 40-port range
 
 const req = (node, obj, raw) => suite.request(`rtcgate.media.${node.id}`,

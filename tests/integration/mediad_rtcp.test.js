@@ -10,12 +10,16 @@
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const { Suite, waitFor } = require('../lib/harness');
+const { portRange } = require('../lib/ports');
 const { ensurePeer, runPeer: runPeerOn } = require('../lib/peer');
 
 const suite = new Suite('mediad_rtcp');
 let md;
 
-const runPeer = (args, timeoutMs = 90000) => runPeerOn(suite, md.id, ['--rtcp', '--per-session', ...args], timeoutMs);
+// the calls carrying the RTCP are meant to be clean: over 5% loss fails
+// the peer (exit 3)
+const runPeer = (args, timeoutMs = 90000) => runPeerOn(suite, md.id, ['--rtcp', '--per-session', '--max-loss', '5',
+  ...args], timeoutMs);
 
 async function counters() {
   return (await suite.health('mediad', md.id)).counters;
@@ -39,7 +43,7 @@ test.before(async () => {
   ensurePeer();
   await suite.startNats();
   md = suite.service('mediad', { RTCGATE_MEDIA_IP: '127.0.0.1', RTCGATE_MEDIA_WORKERS: '1',
-    RTCGATE_MEDIA_PORTS: '33400-33499', RTCGATE_LOG_LEVEL: 'info' });
+    RTCGATE_MEDIA_PORTS: portRange(__filename), RTCGATE_LOG_LEVEL: 'info' });
   await waitFor(() => suite.health('mediad', md.id), 5000, 'mediad');
 });
 

@@ -11,6 +11,7 @@
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const { Suite, waitFor } = require('../lib/harness');
+const { portRange } = require('../lib/ports');
 const { ensurePeer, runPeer: runPeerOn } = require('../lib/peer');
 const { webSdp } = require('../lib/websip');
 
@@ -19,7 +20,9 @@ let md; let strict;
 
 const SUITES = ['AES_CM_128_HMAC_SHA1_80', 'AES_CM_128_HMAC_SHA1_32', 'AEAD_AES_128_GCM', 'AEAD_AES_256_GCM'];
 const KEY30 = 'PS1uQCVeeCFCanVmcjkpPywjNWhcYD0mXXtxaVBR';
-const runPeer = (args) => runPeerOn(suite, md.id, ['--duration', '4000', ...args], 90000);
+// every call here is meant to be clean (assertTone: 2% loss at most): the
+// peer fails one that is not itself (exit 3)
+const runPeer = (args) => runPeerOn(suite, md.id, ['--duration', '4000', '--max-loss', '2', ...args], 90000);
 const req = (node, obj) => suite.request(`rtcgate.media.${node.id}`, { v: 1, ...obj }, 5000);
 const counters = async (node = md) => (await suite.health('mediad', node.id)).counters;
 
@@ -44,8 +47,8 @@ test.before(async () => {
   ensurePeer();
   await suite.startNats();
   const env = { RTCGATE_MEDIA_IP: '127.0.0.1', RTCGATE_MEDIA_WORKERS: '1' };
-  md = suite.service('mediad', { ...env, RTCGATE_MEDIA_PORTS: '33800-33899' });
-  strict = suite.service('mediad', { ...env, RTCGATE_MEDIA_PORTS: '33900-33949', RTCGATE_SIP_SRTP: 'mandatory' });
+  md = suite.service('mediad', { ...env, RTCGATE_MEDIA_PORTS: portRange(__filename) });
+  strict = suite.service('mediad', { ...env, RTCGATE_MEDIA_PORTS: portRange(__filename, 'strict'), RTCGATE_SIP_SRTP: 'mandatory' });
   await waitFor(() => suite.health('mediad', md.id), 5000, 'mediad');
   await waitFor(() => suite.health('mediad', strict.id), 5000, 'mediad (mandatory)');
 });

@@ -7,6 +7,7 @@
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const { Suite, waitFor, sleep, sc } = require('../lib/harness');
+const { portRange } = require('../lib/ports');
 
 const suite = new Suite('mediad-timers');
 let md;
@@ -19,7 +20,7 @@ const sipOffer = (port) => 'v=0\r\no=pbx 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4
 test.before(async () => {
   await suite.startNats();
   md = suite.service('mediad', { RTCGATE_MEDIA_IP: '127.0.0.1', RTCGATE_MEDIA_WORKERS: '2',
-    RTCGATE_MEDIA_TIMEOUT: '2', RTCGATE_MEDIA_PORTS: '37000-37799' });
+    RTCGATE_MEDIA_TIMEOUT: '2', RTCGATE_MEDIA_PORTS: portRange(__filename) });
   for (const [subj, list] of [['rtcgate.media.event', heard.broadcast],
     ['rtcgate.media.event.b2bua-owner1', heard.owner], ['rtcgate.media.event.b2bua-other', heard.other]]) {
     const sub = suite.nc.subscribe(subj);

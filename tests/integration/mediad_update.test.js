@@ -8,6 +8,7 @@
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const { Suite, waitFor, sleep, sc } = require('../lib/harness');
+const { portRange, portBounds } = require('../lib/ports');
 const { runPeer: runPeerOn } = require('../lib/peer');
 const { RtpPeer } = require('../lib/rtppeer');
 
@@ -83,8 +84,8 @@ test.before(async () => {
   await suite.startNats();
   const env = { RTCGATE_MEDIA_IP: '127.0.0.1', RTCGATE_MEDIA_WORKERS: '2',
     RTCGATE_MEDIA_TIMEOUT: '2', RTCGATE_MEDIA_HEARTBEAT_MS: '200', RTCGATE_LOG_LEVEL: 'info' };
-  md = suite.service('mediad', { ...env, RTCGATE_MEDIA_PORTS: '34000-34199' });
-  xc = suite.service('mediad', { ...env, RTCGATE_MEDIA_PORTS: '34200-34299', RTCGATE_CODEC_POLICY: 'opus-web' });
+  md = suite.service('mediad', { ...env, RTCGATE_MEDIA_PORTS: portRange(__filename) });
+  xc = suite.service('mediad', { ...env, RTCGATE_MEDIA_PORTS: portRange(__filename, 'xcode'), RTCGATE_CODEC_POLICY: 'opus-web' });
   suite.env = { ...suite.env, ...env };
   for (const [subj, list] of [['rtcgate.media.event', events], ['rtcgate.media.heartbeat', beats]]) {
     const sub = suite.nc.subscribe(subj);
@@ -259,7 +260,10 @@ test('media_dtmf on a leg without telephone-event is refused; the queue is bound
 // ---- draining ----
 
 async function drainNode(extra) {
-  const port0 = 34300 + 100 * (drainNode.n = (drainNode.n || 0) + 1);
+  // 50 ports each, from the file's drain range
+  const [lo, hi] = portBounds(__filename, 'drain');
+  const port0 = lo + 100 * (drainNode.n = (drainNode.n || 0) + 1) - 100;
+  assert.ok(port0 + 49 <= hi, 'tests/lib/ports.js: a larger drain range');
   const p = suite.service('mediad', { RTCGATE_MEDIA_PORTS: `${port0}-${port0 + 49}`, ...extra });
   await waitFor(() => suite.health('mediad', p.id), 5000, 'drain node');
   return p;

@@ -14,6 +14,7 @@ const test = require('node:test');
 const assert = require('node:assert/strict');
 const dgram = require('node:dgram');
 const { Suite, waitFor, sleep } = require('../lib/harness');
+const { portRange } = require('../lib/ports');
 const browser = require('../lib/browser');
 
 const suite = new Suite('mediad_video');
@@ -93,7 +94,7 @@ window.v = {
 test.before(async () => {
   await suite.startNats();
   node = suite.service('mediad', { RTCGATE_MEDIA_IP: '127.0.0.1', RTCGATE_MEDIA_WORKERS: '1',
-    RTCGATE_MEDIA_PORTS: '31600-31649' });
+    RTCGATE_MEDIA_PORTS: portRange(__filename) });
   await waitFor(() => suite.health('mediad', node.id), 5000, 'mediad');
   if (!skip) chrome = await browser.launch();
 });

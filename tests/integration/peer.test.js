@@ -9,14 +9,17 @@
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const { Suite, waitFor, sc } = require('../lib/harness');
+const { portRange } = require('../lib/ports');
 const { ensurePeer, runPeer: runPeerOn } = require('../lib/peer');
 
 const suite = new Suite('peer');
 const events = [];
 let md;
 
-// Runs the peer to completion; resolves with its JSON report.
-const runPeer = (args, timeoutMs) => runPeerOn(suite, md.id, ['--duration', '2000', ...args], timeoutMs);
+// Runs the peer to completion; resolves with its JSON report.  Every call
+// here is meant to be clean: the peer itself fails one that lost over 1%.
+const runPeer = (args, timeoutMs) => runPeerOn(suite, md.id, ['--duration', '2000', '--max-loss', '1', ...args],
+  timeoutMs);
 
 // One direction: nearly every packet arrived, and what was decoded is the
 // sender's tone: its frequency holds almost all the energy, the other
@@ -49,7 +52,7 @@ test.before(async () => {
   ensurePeer();
   await suite.startNats();
   md = suite.service('mediad', { RTCGATE_MEDIA_IP: '127.0.0.1', RTCGATE_MEDIA_WORKERS: '2',
-    RTCGATE_MEDIA_PORTS: '33000-33299', RTCGATE_LOG_LEVEL: 'info' });
+    RTCGATE_MEDIA_PORTS: portRange(__filename), RTCGATE_LOG_LEVEL: 'info' });
   const sub = suite.nc.subscribe('rtcgate.media.event');
   (async () => { for await (const m of sub) events.push(JSON.parse(sc.decode(m.data))); })();
   await waitFor(() => suite.health('mediad', md.id), 5000, 'mediad');
@@ -105,3 +108,29 @@ test('Opus relay and Opus <-> PCMU transcoding: tone both ways', { timeout: 6000
   assertCall(await runPeer(['--codec', 'opus']), 1);
   assertCall(await runPeer(['--web-codec', 'opus', '--sip-codec', 'PCMU']), 1, { transcode: true });
 });
+
+// A call that lost most of its packets still carried audio both ways: the
+// peer exits 0 (what callers had), and with --max-loss 3, saying why.  The
+// loss: its media node, one of its own, is killed once audio flows.
+test('--max-loss: a call whose media node dies mid-window exits 3 with the reason; without it, 0',
+  { timeout: 120000 }, async () => {
+    for (const limit of [null, '5']) {
+      const node = suite.service('mediad', { RTCGATE_MEDIA_IP: '127.0.0.1', RTCGATE_MEDIA_WORKERS: '1',
+        RTCGATE_MEDIA_PORTS: portRange(__filename, 'lossy'), RTCGATE_LOG_LEVEL: 'info' });
+      await waitFor(() => suite.health('mediad', node.id), 5000, 'the doomed mediad');
+      const run = runPeerOn(suite, node.id, ['--duration', '6000', ...(limit ? ['--max-loss', limit] : [])], 90000);
+      await waitFor(async () => (await suite.health('mediad', node.id)).counters.media_packets_out_total >= 100,
+        30000, 'audio through the doomed mediad');
+      await suite.stop(node, 'SIGKILL');
+      const res = await run;
+      assert.equal(res.r.media, 1, 'the call carried audio both ways');
+      assert.ok(res.r.web_to_sip.loss > 0.05 && res.r.sip_to_web.loss > 0.05,
+        `lossy: ${res.r.web_to_sip.loss}, ${res.r.sip_to_web.loss}`);
+      if (limit) {
+        assert.equal(res.code, 3, res.err.slice(-1500));
+        assert.match(res.err, /loss [\d.]+% web->sip, [\d.]+% sip->web: more than --max-loss 5\.00%/);
+      } else {
+        assert.equal(res.code, 0, res.err.slice(-1500));
+      }
+    }
+  });

@@ -12,6 +12,7 @@ const https = require('node:https');
 const { spawn } = require('node:child_process');
 const WebSocket = require('ws');
 const { connect } = require('nats');
+const { portRange } = require('../lib/ports');
 
 const ROOT = path.resolve(__dirname, '../..');
 const BUILD = path.resolve(ROOT, process.env.BUILD || 'build/release');
@@ -29,7 +30,9 @@ function freePort() {
 
 function start(cmd, args, env, name) {
   const log = fs.openSync(path.join(tmp, `${name}.log`), 'w');
-  const p = spawn(cmd, args, { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', log, log] });
+  // from the repository's root, as make test runs it: the services' defaults
+  // (RTCGATE_USERS=config/users.conf) are relative to it
+  const p = spawn(cmd, args, { cwd: ROOT, env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', log, log] });
   p.name = name;
   p.exited = new Promise((r) => p.on('exit', (code, signal) => r({ code, signal })));
   procs.push(p);
@@ -76,7 +79,7 @@ test.before(async () => {
   const sipPort = await freePort();
   for (const s of ['registrar', 'b2bua', 'mediad']) {
     start(path.join(BUILD, 'bin', `rtcgate-${s}`), [], { ...env, RTCGATE_SIP_PORT: String(sipPort),
-      RTCGATE_MEDIA_PORTS: '33000-33099' }, s);
+      RTCGATE_MEDIA_PORTS: portRange(__filename) }, s);
   }
   start(path.join(BUILD, 'bin', 'rtcgate-wsgw'), [], {
     ...env, RTCGATE_WSS_ADDR: '127.0.0.1', RTCGATE_WSS_PORT: String(wssPort),

@@ -10,6 +10,7 @@
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const { Suite, waitFor, sleep, sc } = require('../lib/harness');
+const { portRange } = require('../lib/ports');
 const browser = require('../lib/browser');
 const { RtpPeer, rmsDb } = require('../lib/rtppeer');
 
@@ -25,8 +26,8 @@ const sipAnswer = (port) => 'v=0\r\no=peer 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN I
 test.before(async () => {
   await suite.startNats();
   const env = { RTCGATE_MEDIA_IP: '127.0.0.1', RTCGATE_MEDIA_WORKERS: '1' };
-  nodes.openssl = suite.service('mediad', { ...env, RTCGATE_MEDIA_PORTS: '31400-31449' });
-  nodes.libsrtp = suite.service('mediad', { ...env, RTCGATE_MEDIA_PORTS: '31450-31499',
+  nodes.openssl = suite.service('mediad', { ...env, RTCGATE_MEDIA_PORTS: portRange(__filename, 'openssl') });
+  nodes.libsrtp = suite.service('mediad', { ...env, RTCGATE_MEDIA_PORTS: portRange(__filename, 'libsrtp'),
     RTCGATE_SRTP_BACKEND: 'libsrtp' });
   const sub = suite.nc.subscribe('rtcgate.media.event');
   (async () => { for await (const m of sub) events.push(JSON.parse(sc.decode(m.data))); })();
@@ -41,7 +42,7 @@ test.after(async () => {
 
 test('a bad RTCGATE_SRTP_BACKEND stops mediad at start', async () => {
   const bad = suite.service('mediad', { RTCGATE_MEDIA_IP: '127.0.0.1',
-    RTCGATE_MEDIA_PORTS: '31500-31509', RTCGATE_SRTP_BACKEND: 'nss' });
+    RTCGATE_MEDIA_PORTS: portRange(__filename, 'bad'), RTCGATE_SRTP_BACKEND: 'nss' });
   const { code } = await bad.exited;
   assert.equal(code, 2);
   assert.match(suite.log(bad), /RTCGATE_SRTP_BACKEND/);

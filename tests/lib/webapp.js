@@ -182,7 +182,7 @@ class E2E {
     this.cdrs = [];
     const sub = s.nc.subscribe('rtcgate.cdr');
     (async () => { for await (const m of sub) this.cdrs.push(JSON.parse(sc.decode(m.data))); })();
-    await new Promise((r) => setTimeout(r, 500)); // heartbeats reach the b2bua
+    await s.mediaJoined(this.b2b); // else a call placed before gets 503
     if (chromium) this.chrome = await browser.launch({ loopback: true });
     fs.mkdirSync(OUT, { recursive: true });
   }

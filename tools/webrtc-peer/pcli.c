@@ -68,15 +68,19 @@ static const char usage[] =
 "                      G.711 packets of that size (10-120; default 20); the\n"
 "                      report's framing object checks mediad's packet sizes\n"
 "  --sip-maxptime MS   the phone's SDP also says a=maxptime:MS\n"
+"  --max-loss PCT      exit status 3 when either direction lost more than\n"
+"                      PCT percent of the packets sent (0 to 100; default:\n"
+"                      no limit, the report's loss figures only)\n"
 "  --log-level L       error, warn, info (default), debug\n"
 "The report is one JSON object on stdout; exit status 0 when every\n"
-"session carried audio both ways, 1 otherwise, 2 for bad usage.\n";
+"session carried audio both ways, 1 otherwise, 2 for bad usage, 3 when\n"
+"they did but lost more than --max-loss.\n";
 
 enum { O_NATS = 256, O_NODE, O_IP, O_THREADS, O_RATE, O_WARMUP, O_DURATION,
        O_SETUP_TO, O_CPU, O_SIPOFF, O_PASSIVE, O_ECHO, O_ICE, O_CODEC,
        O_WCODEC, O_SCODEC, O_WHZ, O_SHZ, O_PERSESS, O_HIST, O_WSIG,
        O_LOG, O_SCRIPT, O_RTCP, O_RTCP_WEB, O_RTCP_ATTR, O_SDES, O_SDES_AVP, O_SIP_SRTP,
-       O_FORGE, O_SJUMP, O_WJUMP, O_PTIME, O_MAXPTIME };
+       O_FORGE, O_SJUMP, O_WJUMP, O_PTIME, O_MAXPTIME, O_MAXLOSS };
 
 static const struct option longopts[] = {
 	{ "nats", 1, 0, O_NATS }, { "node", 1, 0, O_NODE }, { "ip", 1, 0, O_IP },
@@ -95,7 +99,7 @@ static const struct option longopts[] = {
 	{ "sdes-avp", 0, 0, O_SDES_AVP }, { "sip-srtp", 1, 0, O_SIP_SRTP },
 	{ "sdes-forge", 1, 0, O_FORGE }, { "sip-ptime", 1, 0, O_PTIME },
 	{ "sip-maxptime", 1, 0, O_MAXPTIME }, { "sip-seq-jump", 1, 0, O_SJUMP },
-	{ "web-seq-jump", 1, 0, O_WJUMP },
+	{ "web-seq-jump", 1, 0, O_WJUMP }, { "max-loss", 1, 0, O_MAXLOSS },
 	{ "log-level", 1, 0, O_LOG }, { "script", 1, 0, O_SCRIPT },
 	{ "help", 0, 0, 'h' }, { 0, 0, 0, 0 },
 };
@@ -108,6 +112,18 @@ static int pcli_long(const char *s, long lo, long hi, long *out)
 	if (!*s || *end || v < lo || v > hi)
 		return -1;
 	*out = v;
+	return 0;
+}
+
+/* A percentage, 0 to 100 (fractions allowed), as a share 0..1. */
+static int pcli_pct(const char *s, double *share)
+{
+	char *end;
+	double v = strtod(s, &end);
+
+	if (!*s || *end || !(v >= 0 && v <= 100))
+		return -1;
+	*share = v / 100;
 	return 0;
 }
 
@@ -141,7 +157,7 @@ static void pcli_defaults(struct peer_opts *o)
 		.rate = 200, .warmup_ms = 1000, .duration_ms = 5000,
 		.setup_timeout_ms = 10000, .ice = PEER_ICE_STUN,
 		.web_codec = PEER_PCMU, .sip_codec = PEER_PCMU,
-		.web_hz = 1000, .sip_hz = 400,
+		.web_hz = 1000, .sip_hz = 400, .max_loss = -1,
 	};
 }
 
@@ -185,6 +201,7 @@ static int pcli_one(int c, const char *a, struct peer_opts *o)
 	case O_WJUMP: return pcli_long(a, 0, 65535, &o->web_seq_jump);
 	case O_PTIME: return pcli_long(a, 10, 120, &o->sip_ptime);
 	case O_MAXPTIME: return pcli_long(a, 1, 1000, &o->sip_maxptime);
+	case O_MAXLOSS: return pcli_pct(a, &o->max_loss);
 	case O_SCRIPT:
 		o->script = !strcmp(a, "hold") ? PSCRIPT_HOLD :
 			    !strcmp(a, "restart") ? PSCRIPT_RESTART :

@@ -92,7 +92,13 @@ struct peer_opts {
 	/* --sip-ptime, --sip-maxptime: the phone's a=ptime (its packets'
 	 * size, G.711) and a=maxptime; 0: 20 ms, no maxptime */
 	long sip_ptime, sip_maxptime;
+	/* --max-loss: exit status 3 when either direction lost more than
+	 * this share of what was sent (0..1); negative: off */
+	double max_loss;
 };
+
+/* Exit status when the calls were up but lost more than --max-loss. */
+enum { PEER_EXIT_LOSS = 3 };
 
 enum { PEER_JUMP_AT = 150 };	/* packets: 3 s of audio */
 

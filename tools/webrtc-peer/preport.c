@@ -1,6 +1,7 @@
 /* preport: the run's figures as one JSON object on stdout, for tests and
  * the load benchmark to read, plus CPU time from /proc. */
 #include "peer.h"
+#include "log.h"
 
 #include <jansson.h>
 #include <math.h>
@@ -71,20 +72,29 @@ static json_t *preport_lat(const struct phist *h)
 		(json_int_t)h->max_us);
 }
 
-/* What one direction delivered and how it sounded. */
-/* frames: with --sip-ptime, packets are not 20 ms on every hop: loss is
- * then counted in 20 ms of audio (frames sent, blocks decoded). */
-static json_t *preport_dir(uint64_t sent, const struct pmeter *m, int hz,
-			   double worst, const struct phist *lat,
+/* The share of what was sent that did not arrive (duplicates may make
+ * more arrive: no loss then).  frames: with --sip-ptime, packets are not
+ * 20 ms on every hop: loss is then counted in 20 ms of audio (frames
+ * sent, blocks decoded). */
+static double preport_loss(uint64_t sent, const struct pmeter *m,
 			   double frames)
 {
 	double loss = frames > 0 ? 1.0 - (double)(m->samples / PEER_FRAME) /
 					 frames :
 		      sent ? 1.0 - (double)m->pkts / (double)sent : 0;
+
+	return loss < 0 ? 0 : loss;
+}
+
+/* What one direction delivered and how it sounded. */
+static json_t *preport_dir(uint64_t sent, const struct pmeter *m, int hz,
+			   double worst, const struct phist *lat,
+			   double frames)
+{
 	double e = m->energy > 0 ? m->energy : 1;
 	json_t *j = json_pack("{s:I, s:I, s:f, s:I, s:I, s:i, s:f, s:f, s:f, "
 		"s:f}", "sent", (json_int_t)sent, "received",
-		(json_int_t)m->pkts, "loss", loss < 0 ? 0 : loss,
+		(json_int_t)m->pkts, "loss", preport_loss(sent, m, frames),
 		"undecodable", (json_int_t)m->undecodable, "unstamped",
 		(json_int_t)m->no_stamp, "tone_hz", hz, "purity", m->tone / e,
 		"worst_purity", worst, "other_tone", m->other / e, "level_dbfs",
@@ -211,6 +221,37 @@ static json_t *preport_head(const struct peer_opts *o, size_t n,
 		"failures", t->fails);
 }
 
+/* 20 ms frames each way when --sip-ptime changes the packet sizes, for
+ * preport_loss; 0 otherwise. */
+static double preport_w2s_frames(const struct peer_opts *o,
+				 const struct preport_sum *t)
+{
+	return o->sip_ptime ? (double)t->web_sent : 0;
+}
+
+static double preport_s2w_frames(const struct peer_opts *o,
+				 const struct preport_sum *t)
+{
+	return o->sip_ptime && !o->echo ?
+	       (double)t->sip_sent * (double)o->sip_ptime / 20.0 : 0;
+}
+
+/* --max-loss: every session carried audio, but was it clean enough?  The
+ * same figures as the report's web_to_sip.loss and sip_to_web.loss. */
+static int preport_loss_check(const struct peer_opts *o,
+			      const struct preport_sum *t)
+{
+	double w2s = preport_loss(t->web_sent, &t->w2s, preport_w2s_frames(o, t));
+	double s2w = preport_loss(t->sip_sent, &t->s2w, preport_s2w_frames(o, t));
+
+	if (o->max_loss < 0 || (w2s <= o->max_loss && s2w <= o->max_loss))
+		return 0;
+	LOG_ERROR("report", "loss %.2f%% web->sip, %.2f%% sip->web: more "
+		  "than --max-loss %.2f%%", w2s * 100, s2w * 100,
+		  o->max_loss * 100);
+	return PEER_EXIT_LOSS;
+}
+
 int preport_print(const struct peer_opts *o, struct psess **ss, size_t n,
 		  const struct phist lat[3], const struct preport_cpu *cpu,
 		  const struct preport_peer *pp)
@@ -232,12 +273,10 @@ int preport_print(const struct peer_opts *o, struct psess **ss, size_t n,
 	json_object_set_new(j, "ice_ms", preport_pcts(t.ice, t.nset));
 	json_object_set_new(j, "dtls_ms", preport_pcts(t.dtls, t.nset));
 	json_object_set_new(j, "web_to_sip", preport_dir(t.web_sent, &t.w2s,
-		o->web_hz, t.worst_w2s, &lat[0], o->sip_ptime ?
-		(double)t.web_sent : 0));
+		o->web_hz, t.worst_w2s, &lat[0], preport_w2s_frames(o, &t)));
 	json_object_set_new(j, "sip_to_web", preport_dir(t.sip_sent, &t.s2w,
 		o->echo ? o->web_hz : o->sip_hz, t.worst_s2w,
-		o->echo ? NULL : &lat[1], o->sip_ptime && !o->echo ?
-		(double)t.sip_sent * (double)o->sip_ptime / 20.0 : 0));
+		o->echo ? NULL : &lat[1], preport_s2w_frames(o, &t)));
 	if (o->echo)
 		json_object_set_new(j, "round_trip_us", preport_lat(&lat[2]));
 	if (o->hist)
@@ -279,5 +318,5 @@ int preport_print(const struct peer_opts *o, struct psess **ss, size_t n,
 	json_decref(t.fails);
 	free(t.ice);
 	free(t.dtls);
-	return t.all_ok ? 0 : 1;
+	return t.all_ok ? preport_loss_check(o, &t) : 1;
 }
