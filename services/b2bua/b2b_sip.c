@@ -7,13 +7,19 @@
 #include "siptls.h"
 #include "version.h"
 
+#include <sofia-sip/msg_header.h>
 #include <sofia-sip/nua_tag.h>
 #include <sofia-sip/sip_status.h>
 #include <sofia-sip/soa_tag.h>
 #include <sofia-sip/su_tag_io.h>
 #include <sofia-sip/tport.h>
 #include <sofia-sip/tport_tag.h>
+#include <dirent.h>
+#include <linux/filter.h>
+#include <netinet/in.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 static const char *b2b_sip_body(const sip_t *sip)
 {
@@ -122,8 +128,12 @@ const char *b2b_sip_contact_for_msg(const sip_t *sip)
 		return b2b.contact;
 	if (sip->sip_request->rq_url->url_type == url_sips)
 		return b2b.contact_sips;
-	if (sip->sip_via && sip->sip_via->v_protocol &&
-	    !strcasecmp(sip->sip_via->v_protocol, "SIP/2.0/TLS"))
+	/* over TLS: through tlsfront, which marks the top Via (sofia only
+	 * takes a TCP one on its TCP transport) */
+	if (sip->sip_via && ((sip->sip_via->v_protocol &&
+	     !strcasecmp(sip->sip_via->v_protocol, "SIP/2.0/TLS")) ||
+	    (sip->sip_via->v_params &&
+	     msg_params_find(sip->sip_via->v_params, TLSF_VIA_MARK))))
 		return b2b.contact_tls;
 	return b2b.contact;
 }
@@ -153,18 +163,95 @@ int b2b_sip_tls_prepare(void)
 			      &b2b.tls_dir);
 }
 
+/* sofia-sip needs a TLS transport of its own to dial sips: and
+ * ;transport=tls destinations, and 1.12 makes one only as a listener: it
+ * is bound to an ephemeral port of RTCGATE_SIP_IP (outgoing connections
+ * take the listener's address) and sealed here with a socket filter that
+ * drops every packet, SYNs included: nobody can reach sofia's TLS server
+ * (unbounded, leaking; see tlsfront.h), inbound TLS goes to tlsfront.
+ * The listener is found as the process's one listening TCP socket that
+ * is not RTCGATE_SIP_PORT: run before tlsfront listens. */
+static int b2b_sip_seal_tls(void)
+{
+	struct sock_filter drop[] = { BPF_STMT(BPF_RET | BPF_K, 0) };
+	struct sock_fprog prog = { .len = 1, .filter = drop };
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+	int sealed = 0;
+
+	if (!d)
+		return errno;
+	while ((e = readdir(d))) {
+		int fd = atoi(e->d_name), on = 0, type = 0;
+		socklen_t l = sizeof(on), tl = sizeof(type);
+		struct sockaddr_storage ss;
+		socklen_t sl = sizeof(ss);
+		int port;
+
+		if (fd <= 2 || fd == dirfd(d) ||
+		    getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &on, &l) || !on ||
+		    getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &tl) ||
+		    type != SOCK_STREAM ||
+		    getsockname(fd, (struct sockaddr *)&ss, &sl))
+			continue;
+		port = ss.ss_family == AF_INET6 ?
+		       ntohs(((struct sockaddr_in6 *)&ss)->sin6_port) :
+		       ntohs(((struct sockaddr_in *)&ss)->sin_port);
+		if (port == b2b.cfg.sip_port)
+			continue;
+		if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog,
+			       sizeof(prog)))
+			LOG_ERROR("sip", "cannot seal sofia's TLS listener: %s",
+				  strerror(errno));
+		else
+			sealed++;
+	}
+	closedir(d);
+	if (sealed != 1) {
+		LOG_ERROR("sip", "sofia's TLS listener: %d found, 1 expected",
+			  sealed);
+		return EPROTO;
+	}
+	return 0;
+}
+
+/* Inbound TLS: tlsfront on RTCGATE_SIP_TLS_PORT, relaying to sofia's TCP
+ * listener (loopback when RTCGATE_SIP_IP is a wildcard). */
+static int b2b_sip_tls_front(void)
+{
+	const char *up = b2b.cfg.sip_ip;
+	struct tlsf_opts o = {
+		.ip = b2b.cfg.sip_ip, .port = (int)b2b.cfg.tls_port,
+		.cert = b2b.cfg.tls_cert, .key = b2b.cfg.tls_key,
+		.up_port = (int)b2b.cfg.sip_port,
+		.max_conn = (unsigned)b2b.cfg.tls_max_conn,
+		.max_per_ip = (unsigned)b2b.cfg.tls_max_per_ip,
+		.handshake_ms = (unsigned)b2b.cfg.tls_handshake_s * 1000,
+		.idle_ms = (unsigned)b2b.cfg.tls_idle_s * 1000,
+		.ctx = b2b.loop.ctx, .metrics = &b2b.svc.metrics,
+		.mbase = BM_TLS,
+	};
+
+	if (!strcmp(up, "0.0.0.0"))
+		up = "127.0.0.1";
+	else if (!strcmp(up, "::") || !strcmp(up, "[::]"))
+		up = "::1";
+	o.up_ip = up;
+	return tlsf_new(&o, &b2b.tlsf);
+}
+
 int b2b_sip_start(void)
 {
 	char url[160], surl[160] = "";
 	unsigned t1 = (unsigned)b2b.cfg.sip_t1_ms;
+	int err;
 
 	snprintf(url, sizeof(url), "sip:%s:%ld", b2b.cfg.sip_ip,
 		 b2b.cfg.sip_port);
 	snprintf(b2b.contact, sizeof(b2b.contact), "<sip:b2bua@%s:%ld>",
 		 b2b.cfg.sip_ip, b2b.cfg.sip_port);
 	if (b2b.tls_dir) {
-		snprintf(surl, sizeof(surl), "sips:%s:%ld", b2b.cfg.sip_ip,
-			 b2b.cfg.tls_port);
+		snprintf(surl, sizeof(surl), "sips:%s:*", b2b.cfg.sip_ip);
 		snprintf(b2b.contact_tls, sizeof(b2b.contact_tls),
 			 "<sip:b2bua@%s:%ld;transport=tls>", b2b.cfg.sip_ip,
 			 b2b.cfg.tls_port);
@@ -205,8 +292,14 @@ int b2b_sip_start(void)
 			  surl[0] ? " and " : "", surl);
 		return EADDRINUSE;
 	}
-	LOG_INFO("sip", "SIP side on %s (UDP, TCP)%s%s%s, T1 %u ms", url,
-		 surl[0] ? ", " : "", surl, surl[0] ? " (TLS)" : "", t1);
+	if (surl[0] && ((err = b2b_sip_seal_tls()) ||
+			(err = b2b_sip_tls_front())))
+		return err;
+	if (surl[0])
+		LOG_INFO("sip", "SIP side on %s (UDP, TCP), sips:%s:%ld (TLS), "
+			 "T1 %u ms", url, b2b.cfg.sip_ip, b2b.cfg.tls_port, t1);
+	else
+		LOG_INFO("sip", "SIP side on %s (UDP, TCP), T1 %u ms", url, t1);
 	return 0;
 }
 
@@ -330,6 +423,8 @@ void b2b_sip_stop(void)
 {
 	gint64 end = g_get_monotonic_time() + 3000000;
 
+	tlsf_free(b2b.tlsf);	/* its clients first: sofia's TCP side goes */
+	b2b.tlsf = NULL;
 	if (b2b.nua) {
 		b2b.sip_down = false;
 		nua_shutdown(b2b.nua);
