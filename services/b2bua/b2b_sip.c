@@ -270,6 +270,9 @@ int b2b_sip_start(void)
 			      * (timers B, F, H: a peer that never answers or
 			      * never ACKs) follows it */
 			     NTATAG_SIP_T1(t1), NTATAG_SIP_T1X64(64 * t1),
+			     /* RFC 5626 3.5.1: a CRLF pong to each double-CRLF
+			      * ping on TCP (TLS clients through tlsfront) */
+			     TPTAG_PONG2PING(1),
 			     NUTAG_MEDIA_ENABLE(0), NUTAG_AUTOANSWER(0),
 			     NUTAG_AUTOACK(1), NUTAG_ENABLEINVITE(1),
 			     NUTAG_ALLOW("INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, "
