@@ -6,7 +6,8 @@
 // difference is what the front end adds: TLS, the relay hop and the Via
 // rewrite).  A real nats-server and b2bua; the b2bua's own NUA answers
 // the OPTIONS.  Figures: docs/BENCHMARKS.md, "b2bua: the TLS front end".
-//   node bench/b2bua_tls.js [--conns N] [--exchanges N] [--par N]
+//   node bench/b2bua_tls.js [--conns N] [--exchanges N] [--par N] [--perf S]
+// --perf S: a perf profile of the b2bua for S seconds of the TLS exchanges.
 'use strict';
 const fs = require('node:fs');
 const net = require('node:net');
@@ -14,7 +15,7 @@ const path = require('node:path');
 const tls = require('node:tls');
 const { spawnSync } = require('node:child_process');
 const { freePort, waitFor } = require('../tests/lib/harness');
-const { cpuOf, rssOf, loadavg, benchSuite } = require('./lib/bench');
+const { cpuOf, rssOf, loadavg, benchSuite, perfRecord, perfReport } = require('./lib/bench');
 
 const arg = (name, def) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -23,6 +24,7 @@ const arg = (name, def) => {
 const CONNS = arg('conns', 1000);
 const EXCH = arg('exchanges', 20000);
 const PAR = arg('par', 8);
+const PERF = arg('perf', 0);
 
 function options(n, proto) {
   return `OPTIONS sip:127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/${proto} 192.0.2.1:5060;branch=z9hG4bKb${n};rport\r\n`
@@ -89,7 +91,9 @@ async function main() {
       const socks = await Promise.all(Array.from({ length: PAR }, () => connect(port)));
       c0 = cpuOf(b2b.pid);
       t0 = Date.now();
+      const prof = PERF && proto === 'TLS' ? perfRecord(suite.tmp, 'tls', b2b.pid, PERF) : null;
       await Promise.all(socks.map((s, i) => exchanges(s, proto, perConn, i * perConn)));
+      if (prof) { await prof.done; console.log(perfReport(prof.file, { limit: 1, lines: 30 })); }
       cpu = cpuOf(b2b.pid) - c0;
       const secs = (Date.now() - t0) / 1000;
       for (const s of socks) s.destroy();
@@ -102,7 +106,7 @@ async function main() {
     const viaTcp = await run('TCP', tcpConnect, sipPort);
     console.log(`front end: ${((viaTls - viaTcp) / 2).toFixed(0)} us of b2bua CPU per relayed message `
       + `(half the difference per exchange: one request up, one response down)`);
-    const m = /sip_tls_via_fixed_total (\d+)/.exec(JSON.stringify(await suite.health('b2bua', b2b.id)));
+    const m = /"sip_tls_via_fixed_total":(\d+)/.exec(JSON.stringify(await suite.health('b2bua', b2b.id)));
     if (m) console.log(`responses with a corrected Via: ${m[1]}`);
     console.log(`load average at the end: ${loadavg().join(' ')}`);
   } finally {

@@ -15,8 +15,8 @@
  * peer's buffer is full is not read (back-pressure). */
 enum { TLSF_BUF = 64 * 1024 };
 
-/* A linear buffer, allocated while it holds bytes (an idle connection
- * then costs no buffer memory). */
+/* A linear buffer, allocated while its connection is busy (a quiet
+ * connection costs no buffer memory). */
 struct tlsf_buf {
 	char *data;
 	size_t head, len;

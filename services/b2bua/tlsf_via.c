@@ -38,14 +38,18 @@ static size_t tlsf_via_lines(const char *p, size_t len)
 }
 
 /* Length of the message (or CRLF run) at the head of p: 0 while
- * incomplete, -1 when it can never be framed. */
-static ssize_t tlsf_via_span(const char *p, size_t len)
+ * incomplete, -1 when it can never be framed.  A message without a body
+ * comes back parsed in *fp (the header block is all of it): one parse. */
+static ssize_t tlsf_via_span(const char *p, size_t len, struct sipframe **fp)
 {
 	size_t crlf = 0, hlen, body = 0;
 	const char *end;
-	msg_t *m;
+	struct sipframe *f = NULL;
+	enum sipframe_verdict v;
 	sip_t *sip;
+	char why[64];
 
+	*fp = NULL;
 	while (crlf < len && (p[crlf] == '\r' || p[crlf] == '\n'))
 		crlf++;
 	if (crlf)
@@ -57,18 +61,24 @@ static ssize_t tlsf_via_span(const char *p, size_t len)
 	/* sofia's parser is quadratic in header lines (sipframe.h) */
 	if (tlsf_via_lines(p, hlen) > SIPFRAME_MAX_HEADERS + 2)
 		return -1;
-	m = msg_make(sip_default_mclass(), 0, p, (ssize_t)hlen);
-	sip = m ? sip_object(m) : NULL;
-	if (!sip || (!sip->sip_request && !sip->sip_status)) {
-		msg_destroy(m);
+	v = sipframe_parse(p, hlen, &f, why, sizeof(why));
+	if (v == SIPFRAME_GARBAGE)
 		return -1;
-	}
+	sip = sipframe_sip(f);
 	if (sip->sip_content_length)
 		body = sip->sip_content_length->l_length;
-	msg_destroy(m);
+	if (!body && v == SIPFRAME_OK)
+		*fp = f;	/* the whole message, parsed */
+	else
+		sipframe_free(f);
 	if (body > TLSF_BUF - TLSF_VIA_GROWTH - hlen)
 		return -1;
-	return hlen + body <= len ? (ssize_t)(hlen + body) : 0;
+	if (hlen + body > len) {
+		sipframe_free(*fp);
+		*fp = NULL;
+		return 0;
+	}
+	return (ssize_t)(hlen + body);
 }
 
 /* Up: a request's "SIP/2.0/TLS" top Via becomes TCP with the mark. */
@@ -115,17 +125,20 @@ static bool tlsf_via_down(struct tlsf_conn *c, struct sipframe *f)
 	return true;
 }
 
-/* One message to out: rewritten when it needs it, else as it came. */
+/* One message to out: rewritten when it needs it, else as it came.  f
+ * is the message parsed already, or NULL: parsed here (with its body). */
 static void tlsf_via_move(struct tlsf_conn *c, bool up, const char *p,
-			  size_t n, struct tlsf_buf *out)
+			  size_t n, struct sipframe *f, struct tlsf_buf *out)
 {
-	struct sipframe *f = NULL;
 	char why[64], *text;
 	size_t len;
 
-	if (p[0] != '\r' && p[0] != '\n' &&
-	    sipframe_parse(p, n, &f, why, sizeof(why)) == SIPFRAME_OK &&
-	    (up ? tlsf_via_up(f) : tlsf_via_down(c, f)) &&
+	if (!f && p[0] != '\r' && p[0] != '\n' &&
+	    sipframe_parse(p, n, &f, why, sizeof(why)) != SIPFRAME_OK) {
+		sipframe_free(f);
+		f = NULL;
+	}
+	if (f && (up ? tlsf_via_up(f) : tlsf_via_down(c, f)) &&
 	    (text = sipframe_text(f, &len))) {
 		if (tlsf_buf_put(out, text, len))	/* cannot: room kept */
 			tlsf_buf_put(out, p, n);
@@ -140,11 +153,12 @@ int tlsf_via_frame(struct tlsf_conn *c, bool up)
 {
 	struct tlsf_buf *in = up ? &c->rawup : &c->raw;
 	struct tlsf_buf *out = up ? &c->up : &c->down;
+	struct sipframe *f;
 	ssize_t n;
 
 	if (!in->len)
 		return EAGAIN;
-	n = tlsf_via_span(in->data + in->head, in->len);
+	n = tlsf_via_span(in->data + in->head, in->len, &f);
 	if (n < 0) {
 		if (up)
 			return EPROTO;
@@ -156,9 +170,11 @@ int tlsf_via_frame(struct tlsf_conn *c, bool up)
 		tlsf_buf_take(in, (size_t)n);
 		return 0;
 	}
-	if (!n || tlsf_buf_room(out) < (size_t)n + TLSF_VIA_GROWTH)
+	if (!n || tlsf_buf_room(out) < (size_t)n + TLSF_VIA_GROWTH) {
+		sipframe_free(f);
 		return EAGAIN;
-	tlsf_via_move(c, up, in->data + in->head, (size_t)n, out);
+	}
+	tlsf_via_move(c, up, in->data + in->head, (size_t)n, f, out);
 	tlsf_buf_take(in, (size_t)n);
 	return 0;
 }
