@@ -77,15 +77,11 @@ static const char *tlsf_conn_ssl_err(void)
 static void tlsf_conn_fail(struct tlsf_conn *c, enum tlsf_end end,
 			   enum tlsf_metric m, const char *why)
 {
-	char line[160];
-
 	if (c->end)
 		return;
 	c->end = end;
-	if (end == TLSF_END_CLOSED)
-		return;
-	snprintf(line, sizeof(line), "%s", why);
-	tlsf_note(c->f, m, c->ip, line);
+	if (end != TLSF_END_CLOSED)
+		tlsf_note(c->f, m, c->ip, why);
 }
 
 static void tlsf_conn_upstream(struct tlsf_conn *c)

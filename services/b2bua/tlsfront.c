@@ -9,6 +9,7 @@
 #include <netinet/tcp.h>
 #include <openssl/err.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 enum {
@@ -256,6 +257,26 @@ static int tlsf_listen(struct tlsf *f)
 	return 0;
 }
 
+/* Each client costs three descriptors (its socket and both ends of the
+ * relay): raise the soft limit toward what the cap needs, and say so when
+ * the hard limit is lower (accept then pauses at EMFILE, see tlsf_pause). */
+static void tlsf_fd_limit(unsigned max_conn)
+{
+	rlim_t need = (rlim_t)max_conn * 3 + 256;
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_cur >= need)
+		return;
+	rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= need ?
+		      need : rl.rlim_max;
+	setrlimit(RLIMIT_NOFILE, &rl);
+	if (rl.rlim_cur < need)
+		LOG_WARN("tls", "descriptor limit %lu is below the %lu that "
+			 "RTCGATE_SIP_TLS_MAX_CONN=%u needs (3 a connection)",
+			 (unsigned long)rl.rlim_cur, (unsigned long)need,
+			 max_conn);
+}
+
 int tlsf_new(const struct tlsf_opts *o, struct tlsf **fp)
 {
 	struct tlsf *f;
@@ -275,6 +296,7 @@ int tlsf_new(const struct tlsf_opts *o, struct tlsf **fp)
 		err = EINVAL;
 		goto out;
 	}
+	tlsf_fd_limit(o->max_conn);
 	if ((err = tlsf_ctx_new(f)) || (err = tlsf_listen(f)))
 		goto out;
 	LOG_INFO("tls", "SIP over TLS on %s:%d -> TCP %s:%d (at most %u "
