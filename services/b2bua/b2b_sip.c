@@ -342,9 +342,14 @@ void b2b_sip_respond(struct call *c, int status, const char *phrase,
 					       b2b.contact),
 			    SIPTAG_CONTENT_TYPE_STR("application/sdp"),
 			    SIPTAG_PAYLOAD_STR(sdp), TAG_END());
-	else	/* 503: when to try again (RFC 3261 21.5.4) */
+	else	/* 503: when to try again (RFC 3261 21.5.4); a 180 makes an
+		 * early dialog: our Contact for it (NUA's own would name
+		 * the transport the request reached sofia on, TCP for a
+		 * client behind tlsfront) */
 		nua_respond(c->nh, status, phrase,
 			    TAG_IF(status == 503, SIPTAG_RETRY_AFTER_STR("5")),
+			    TAG_IF(status < 300 && c->sip_contact,
+				   SIPTAG_CONTACT_STR(c->sip_contact)),
 			    TAG_END());
 }
 

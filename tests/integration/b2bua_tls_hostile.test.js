@@ -146,6 +146,10 @@ async function callOverTls(n, p = b2b, from = '127.0.0.1') {
     + 'Contact: <sip:pbx@127.0.0.1:9;transport=tls>\r\n';
   peer.write(`${head('INVITE', 1)}Content-Type: application/sdp\r\nContent-Length: ${sdp.length}\r\n\r\n${sdp}`);
   const inv = await until(ws, /^INVITE /, 15000);
+  // ringing first: the early dialog's Contact keeps it on TLS too
+  ws.send(reply(inv, 180, 'Ringing', { tag: `bt${n}`, extra: 'Contact: <sip:bob@b.invalid;transport=ws>\r\n' }));
+  const ringing = await waitFor(() => /SIP\/2\.0 180 [\s\S]*?\r\n\r\n/.exec(peer.text), 10000, '180 over TLS');
+  assert.match(hdr(ringing[0], 'Contact'), new RegExp(`:${tlsPort};transport=tls>`), ringing[0]);
   ws.send(reply(inv, 200, 'OK', { tag: `bt${n}`, body: webSdp('active', '0'),
     extra: 'Contact: <sip:bob@b.invalid;transport=ws>\r\n' }));
   await until(ws, /^ACK /, 10000);
