@@ -43,8 +43,11 @@ void tlsf_note(struct tlsf *f, enum tlsf_metric m, const char *ip,
 		f->noted[m]++;
 		return;
 	}
-	LOG_WARN("tls", "%s: %s (%u more like it not logged)", ip, what,
-		 f->noted[m]);
+	if (f->noted[m])
+		LOG_WARN("tls", "%s: %s (and %u more since the last such "
+			 "line)", ip, what, f->noted[m]);
+	else
+		LOG_WARN("tls", "%s: %s", ip, what);
 	f->note_us[m] = now;
 	f->noted[m] = 0;
 }
