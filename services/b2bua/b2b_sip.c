@@ -14,12 +14,7 @@
 #include <sofia-sip/su_tag_io.h>
 #include <sofia-sip/tport.h>
 #include <sofia-sip/tport_tag.h>
-#include <dirent.h>
-#include <linux/filter.h>
-#include <netinet/in.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 
 static const char *b2b_sip_body(const sip_t *sip)
 {
@@ -163,65 +158,15 @@ int b2b_sip_tls_prepare(void)
 			      &b2b.tls_dir);
 }
 
-/* sofia-sip needs a TLS transport of its own to dial sips: and
- * ;transport=tls destinations, and 1.12 makes one only as a listener: it
- * is bound to an ephemeral port of RTCGATE_SIP_IP (outgoing connections
- * take the listener's address) and sealed here with a socket filter that
- * drops every packet, SYNs included: nobody can reach sofia's TLS server
- * (unbounded, leaking; see tlsfront.h), inbound TLS goes to tlsfront.
- * The listener is found as the process's one listening TCP socket that
- * is not RTCGATE_SIP_PORT: run before tlsfront listens. */
-static int b2b_sip_seal_tls(void)
-{
-	struct sock_filter drop[] = { BPF_STMT(BPF_RET | BPF_K, 0) };
-	struct sock_fprog prog = { .len = 1, .filter = drop };
-	DIR *d = opendir("/proc/self/fd");
-	struct dirent *e;
-	int sealed = 0;
-
-	if (!d)
-		return errno;
-	while ((e = readdir(d))) {
-		int fd = atoi(e->d_name), on = 0, type = 0;
-		socklen_t l = sizeof(on), tl = sizeof(type);
-		struct sockaddr_storage ss;
-		socklen_t sl = sizeof(ss);
-		int port;
-
-		if (fd <= 2 || fd == dirfd(d) ||
-		    getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &on, &l) || !on ||
-		    getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &tl) ||
-		    type != SOCK_STREAM ||
-		    getsockname(fd, (struct sockaddr *)&ss, &sl))
-			continue;
-		port = ss.ss_family == AF_INET6 ?
-		       ntohs(((struct sockaddr_in6 *)&ss)->sin6_port) :
-		       ntohs(((struct sockaddr_in *)&ss)->sin_port);
-		if (port == b2b.cfg.sip_port)
-			continue;
-		if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog,
-			       sizeof(prog)))
-			LOG_ERROR("sip", "cannot seal sofia's TLS listener: %s",
-				  strerror(errno));
-		else
-			sealed++;
-	}
-	closedir(d);
-	if (sealed != 1) {
-		LOG_ERROR("sip", "sofia's TLS listener: %d found, 1 expected",
-			  sealed);
-		return EPROTO;
-	}
-	return 0;
-}
-
-/* Inbound TLS: tlsfront on RTCGATE_SIP_TLS_PORT, relaying to sofia's TCP
- * listener (loopback when RTCGATE_SIP_IP is a wildcard). */
+/* Inbound TLS: tlsfront on RTCGATE_SIP_TLS_PORT (the socket NUA bound,
+ * taken from it: b2b_tlsfd.c), relaying to sofia's TCP listener (loopback
+ * when RTCGATE_SIP_IP is a wildcard). */
 static int b2b_sip_tls_front(void)
 {
 	const char *up = b2b.cfg.sip_ip;
+	int err, fd = -1;
 	struct tlsf_opts o = {
-		.ip = b2b.cfg.sip_ip, .port = (int)b2b.cfg.tls_port,
+		.ip = b2b.cfg.sip_ip, .port = (int)b2b.cfg.tls_port, .fd = -1,
 		.cert = b2b.cfg.tls_cert, .key = b2b.cfg.tls_key,
 		.up_port = (int)b2b.cfg.sip_port,
 		.max_conn = (unsigned)b2b.cfg.tls_max_conn,
@@ -237,6 +182,9 @@ static int b2b_sip_tls_front(void)
 	else if (!strcmp(up, "::") || !strcmp(up, "[::]"))
 		up = "::1";
 	o.up_ip = up;
+	if ((err = b2b_tlsfd_take((int)b2b.cfg.tls_port, &fd)))
+		return err;
+	o.fd = fd;
 	return tlsf_new(&o, &b2b.tlsf);
 }
 
@@ -251,7 +199,8 @@ int b2b_sip_start(void)
 	snprintf(b2b.contact, sizeof(b2b.contact), "<sip:b2bua@%s:%ld>",
 		 b2b.cfg.sip_ip, b2b.cfg.sip_port);
 	if (b2b.tls_dir) {
-		snprintf(surl, sizeof(surl), "sips:%s:*", b2b.cfg.sip_ip);
+		snprintf(surl, sizeof(surl), "sips:%s:%ld", b2b.cfg.sip_ip,
+			 b2b.cfg.tls_port);
 		snprintf(b2b.contact_tls, sizeof(b2b.contact_tls),
 			 "<sip:b2bua@%s:%ld;transport=tls>", b2b.cfg.sip_ip,
 			 b2b.cfg.tls_port);
@@ -295,8 +244,7 @@ int b2b_sip_start(void)
 			  surl[0] ? " and " : "", surl);
 		return EADDRINUSE;
 	}
-	if (surl[0] && ((err = b2b_sip_seal_tls()) ||
-			(err = b2b_sip_tls_front())))
+	if (surl[0] && (err = b2b_sip_tls_front()))
 		return err;
 	if (surl[0])
 		LOG_INFO("sip", "SIP side on %s (UDP, TCP), sips:%s:%ld (TLS), "
@@ -343,9 +291,8 @@ void b2b_sip_respond(struct call *c, int status, const char *phrase,
 			    SIPTAG_CONTENT_TYPE_STR("application/sdp"),
 			    SIPTAG_PAYLOAD_STR(sdp), TAG_END());
 	else	/* 503: when to try again (RFC 3261 21.5.4); a 180 makes an
-		 * early dialog: our Contact for it (NUA's own would name
-		 * the transport the request reached sofia on, TCP for a
-		 * client behind tlsfront) */
+		 * early dialog: the Contact the 200 will have (NUA's own
+		 * default is not the dialog's, e.g. sips: for a TLS one) */
 		nua_respond(c->nh, status, phrase,
 			    TAG_IF(status == 503, SIPTAG_RETRY_AFTER_STR("5")),
 			    TAG_IF(status < 300 && c->sip_contact,

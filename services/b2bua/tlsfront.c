@@ -4,6 +4,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <glib-unix.h>
 #include <netdb.h>
 #include <netinet/tcp.h>
@@ -235,6 +236,14 @@ static int tlsf_listen(struct tlsf *f)
 	socklen_t sl;
 	int one = 1;
 
+	if (f->o.fd >= 0) {	/* bound already: ours from now on */
+		f->lfd = f->o.fd;
+		f->o.fd = -1;
+		fcntl(f->lfd, F_SETFL, fcntl(f->lfd, F_GETFL) | O_NONBLOCK);
+		if (listen(f->lfd, 1024))
+			return errno;
+		goto watch;
+	}
 	if (tlsf_addr(f->o.ip, f->o.port, &ss, &sl)) {
 		LOG_ERROR("tls", "bad listen address %s", f->o.ip);
 		return EINVAL;
@@ -251,6 +260,7 @@ static int tlsf_listen(struct tlsf *f)
 			  f->o.port, strerror(e));
 		return e;
 	}
+watch:
 	f->lsrc = g_unix_fd_source_new(f->lfd, G_IO_IN);
 	g_source_set_callback(f->lsrc, G_SOURCE_FUNC(tlsf_on_listen), f, NULL);
 	g_source_attach(f->lsrc, f->o.ctx);
@@ -286,8 +296,11 @@ int tlsf_new(const struct tlsf_opts *o, struct tlsf **fp)
 	int err;
 
 	if (!o || !fp || !o->ip || !o->cert || !o->key || !o->up_ip ||
-	    !o->max_conn || !o->max_per_ip)
+	    !o->max_conn || !o->max_per_ip) {
+		if (o && o->fd >= 0)
+			close(o->fd);
 		return EINVAL;
+	}
 	f = g_new0(struct tlsf, 1);
 	f->o = *o;
 	f->lfd = -1;
@@ -347,6 +360,8 @@ void tlsf_free(struct tlsf *f)
 	tlsf_source_drop(&f->resume);
 	if (f->lfd >= 0)
 		close(f->lfd);
+	if (f->o.fd >= 0)	/* given, never taken */
+		close(f->o.fd);
 	SSL_CTX_free(f->ctx);
 	g_hash_table_destroy(f->per_ip);
 	g_free(f);

@@ -42,6 +42,7 @@ enum tlsf_metric {
 struct tlsf_opts {
 	const char *ip;			/* listen address */
 	int port;
+	int fd;				/* or this bound socket (owned), -1 */
 	const char *cert, *key;		/* PEM chain, PEM key */
 	const char *up_ip;		/* sofia's TCP listener */
 	int up_port;
