@@ -93,8 +93,9 @@ int b2b_admin_start(void);
 /* b2b_flow.c: lost WebSockets and reconnections */
 int b2b_flow_start(void);
 
-/* b2b_tlsfd.c: NUA's TLS listener on port, taken for tlsfront (*fdp) */
-int b2b_tlsfd_take(int port, int *fdp);
+/* b2b_tlsfd.c: NUA's TLS listeners on port, taken for tlsfront: at most
+ * max in fds (owned), *n of them */
+int b2b_tlsfd_take(int port, int *fds, int max, int *n);
 
 /* b2b_nodes.c: media nodes from heartbeats */
 void b2b_nodes_init(void);

@@ -164,9 +164,9 @@ int b2b_sip_tls_prepare(void)
 static int b2b_sip_tls_front(void)
 {
 	const char *up = b2b.cfg.sip_ip;
-	int err, fd = -1;
+	int err, fds[TLSF_LISTEN_MAX];
 	struct tlsf_opts o = {
-		.ip = b2b.cfg.sip_ip, .port = (int)b2b.cfg.tls_port, .fd = -1,
+		.ip = b2b.cfg.sip_ip, .port = (int)b2b.cfg.tls_port, .fds = fds,
 		.cert = b2b.cfg.tls_cert, .key = b2b.cfg.tls_key,
 		.up_port = (int)b2b.cfg.sip_port,
 		.max_conn = (unsigned)b2b.cfg.tls_max_conn,
@@ -182,9 +182,9 @@ static int b2b_sip_tls_front(void)
 	else if (!strcmp(up, "::") || !strcmp(up, "[::]"))
 		up = "::1";
 	o.up_ip = up;
-	if ((err = b2b_tlsfd_take((int)b2b.cfg.tls_port, &fd)))
+	if ((err = b2b_tlsfd_take((int)b2b.cfg.tls_port, fds,
+				  TLSF_LISTEN_MAX, &o.nfds)))
 		return err;
-	o.fd = fd;
 	return tlsf_new(&o, &b2b.tlsf);
 }
 

@@ -30,32 +30,32 @@ static int b2b_tlsfd_port(const struct sockaddr_storage *ss)
 	       ntohs(((const struct sockaddr_in *)ss)->sin_port);
 }
 
-/* The process's listening TCP socket on port, or -1. */
-static int b2b_tlsfd_find(int port, struct sockaddr_storage *ss,
-			  socklen_t *sl)
+/* The process's listening TCP sockets on port (sofia's, before any is
+ * taken: a taken one's duplicate would match too): at most max. */
+static int b2b_tlsfd_find(int port, int *fds, int max)
 {
 	DIR *d = opendir("/proc/self/fd");
 	struct dirent *e;
-	int found = -1;
+	int n = 0;
 
-	while (d && (e = readdir(d))) {
+	while (d && n < max && (e = readdir(d))) {
 		int fd = atoi(e->d_name), on = 0, type = 0;
 		socklen_t l = sizeof(on), tl = sizeof(type);
+		struct sockaddr_storage ss;
+		socklen_t sl = sizeof(ss);
 
-		*sl = sizeof(*ss);
 		if (fd <= 2 || fd == dirfd(d) ||
 		    getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &on, &l) || !on ||
 		    getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &tl) ||
 		    type != SOCK_STREAM ||
-		    getsockname(fd, (struct sockaddr *)ss, sl) ||
-		    b2b_tlsfd_port(ss) != port)
+		    getsockname(fd, (struct sockaddr *)&ss, &sl) ||
+		    b2b_tlsfd_port(&ss) != port)
 			continue;
-		found = fd;
-		break;
+		fds[n++] = fd;
 	}
 	if (d)
 		closedir(d);
-	return found;
+	return n;
 }
 
 /* A UDP socket on addr (any port) that drops every datagram. */
@@ -79,30 +79,50 @@ static int b2b_tlsfd_dummy(struct sockaddr_storage *ss, socklen_t sl)
 	return u;
 }
 
-int b2b_tlsfd_take(int port, int *fdp)
+/* sofia's listener fd becomes the dummy; *mine its duplicate. */
+static int b2b_tlsfd_swap(int fd, int *mine)
 {
 	struct sockaddr_storage ss;
-	socklen_t sl;
-	int fd = b2b_tlsfd_find(port, &ss, &sl), mine, dummy;
+	socklen_t sl = sizeof(ss);
+	int dummy;
 
-	if (fd < 0) {
+	*mine = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+	dummy = *mine < 0 || getsockname(fd, (struct sockaddr *)&ss, &sl) ?
+		-1 : b2b_tlsfd_dummy(&ss, sl);
+	if (dummy < 0 || dup3(dummy, fd, O_CLOEXEC) < 0) {
+		int e = errno ? errno : EPROTO;
+		if (*mine >= 0)
+			close(*mine);
+		if (dummy >= 0)
+			close(dummy);
+		return e;
+	}
+	close(dummy);
+	return 0;
+}
+
+/* Every listener on port (a wildcard RTCGATE_SIP_IP makes sofia bind one
+ * per local address). */
+int b2b_tlsfd_take(int port, int *fds, int max, int *n)
+{
+	int theirs[64], found = b2b_tlsfd_find(port, theirs, MIN(max, 64));
+	int err;
+
+	*n = 0;
+	if (!found) {
 		LOG_ERROR("sip", "sofia's TLS listener on port %d not found",
 			  port);
 		return EPROTO;
 	}
-	mine = fcntl(fd, F_DUPFD_CLOEXEC, 3);
-	dummy = mine < 0 ? -1 : b2b_tlsfd_dummy(&ss, sl);
-	if (dummy < 0 || dup3(dummy, fd, O_CLOEXEC) < 0) {
-		int e = errno;
-		LOG_ERROR("sip", "cannot take the TLS port from sofia: %s",
-			  strerror(e));
-		if (mine >= 0)
-			close(mine);
-		if (dummy >= 0)
-			close(dummy);
-		return e ? e : EPROTO;
+	for (int i = 0; i < found; i++) {
+		if ((err = b2b_tlsfd_swap(theirs[i], &fds[*n]))) {
+			LOG_ERROR("sip", "cannot take the TLS port from sofia: "
+				  "%s", strerror(err));
+			while (*n > 0)
+				close(fds[--*n]);
+			return err;
+		}
+		(*n)++;
 	}
-	close(dummy);
-	*fdp = mine;
 	return 0;
 }

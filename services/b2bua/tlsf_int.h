@@ -60,8 +60,10 @@ struct tlsf_conn {
 struct tlsf {
 	struct tlsf_opts o;
 	SSL_CTX *ctx;
-	int lfd;
-	GSource *lsrc, *tick, *resume;
+	int lfd[TLSF_LISTEN_MAX];
+	GSource *lsrc[TLSF_LISTEN_MAX];
+	int nl;
+	GSource *tick, *resume;
 	GQueue conns;
 	GHashTable *per_ip;	/* ip text -> count */
 	struct sockaddr_storage up;

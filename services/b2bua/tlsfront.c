@@ -165,24 +165,43 @@ static void tlsf_take(struct tlsf *f, int fd, struct sockaddr_storage *ss,
 
 static gboolean tlsf_on_listen(gint fd, GIOCondition cond, gpointer arg);
 
+static void tlsf_watch(struct tlsf *f)
+{
+	for (int i = 0; i < f->nl; i++) {
+		f->lsrc[i] = g_unix_fd_source_new(f->lfd[i], G_IO_IN);
+		g_source_set_callback(f->lsrc[i], G_SOURCE_FUNC(tlsf_on_listen),
+				      f, NULL);
+		g_source_attach(f->lsrc[i], f->o.ctx);
+	}
+}
+
+static void tlsf_source_drop(GSource **s)
+{
+	if (!*s)
+		return;
+	g_source_destroy(*s);
+	g_source_unref(*s);
+	*s = NULL;
+}
+
 static gboolean tlsf_resume(gpointer arg)
 {
 	struct tlsf *f = arg;
 
 	g_source_unref(f->resume);
 	f->resume = NULL;
-	f->lsrc = g_unix_fd_source_new(f->lfd, G_IO_IN);
-	g_source_set_callback(f->lsrc, G_SOURCE_FUNC(tlsf_on_listen), f, NULL);
-	g_source_attach(f->lsrc, f->o.ctx);
+	tlsf_watch(f);
 	return G_SOURCE_REMOVE;
 }
 
-/* Out of descriptors: the listener stays readable and would spin; stop
+/* Out of descriptors: the listeners stay readable and would spin; stop
  * accepting for a moment instead. */
 static void tlsf_pause(struct tlsf *f, int err)
 {
 	LOG_WARN("tls", "accept: %s; not accepting for %d ms", strerror(err),
 		 TLSF_PAUSE_MS);
+	for (int i = 0; i < f->nl; i++)
+		tlsf_source_drop(&f->lsrc[i]);
 	f->resume = g_timeout_source_new(TLSF_PAUSE_MS);
 	g_source_set_callback(f->resume, tlsf_resume, f, NULL);
 	g_source_attach(f->resume, f->o.ctx);
@@ -204,9 +223,7 @@ static gboolean tlsf_on_listen(gint fd, GIOCondition cond, gpointer arg)
 		}
 		if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
 		    errno == ENOMEM) {
-			tlsf_pause(f, errno);
-			g_source_unref(f->lsrc);
-			f->lsrc = NULL;
+			tlsf_pause(f, errno);	/* this source too */
 			return G_SOURCE_REMOVE;
 		}
 		break;	/* EAGAIN, or a client that left: next time */
@@ -230,40 +247,40 @@ static gboolean tlsf_on_tick(gpointer arg)
 	return G_SOURCE_CONTINUE;
 }
 
+/* The listening sockets: those given (bound already: ours from now on),
+ * else one on ip:port. */
 static int tlsf_listen(struct tlsf *f)
 {
 	struct sockaddr_storage ss;
 	socklen_t sl;
-	int one = 1;
+	int one = 1, fd;
 
-	if (f->o.fd >= 0) {	/* bound already: ours from now on */
-		f->lfd = f->o.fd;
-		f->o.fd = -1;
-		fcntl(f->lfd, F_SETFL, fcntl(f->lfd, F_GETFL) | O_NONBLOCK);
-		if (listen(f->lfd, 1024))
+	while (f->o.nfds > 0) {
+		fd = f->o.fds[--f->o.nfds];
+		f->lfd[f->nl++] = fd;
+		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+		if (listen(fd, 1024))
 			return errno;
-		goto watch;
 	}
-	if (tlsf_addr(f->o.ip, f->o.port, &ss, &sl)) {
-		LOG_ERROR("tls", "bad listen address %s", f->o.ip);
-		return EINVAL;
+	if (!f->nl) {
+		if (tlsf_addr(f->o.ip, f->o.port, &ss, &sl)) {
+			LOG_ERROR("tls", "bad listen address %s", f->o.ip);
+			return EINVAL;
+		}
+		fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK |
+			    SOCK_CLOEXEC, 0);
+		if (fd < 0)
+			return errno;
+		f->lfd[f->nl++] = fd;
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+		if (bind(fd, (struct sockaddr *)&ss, sl) || listen(fd, 1024)) {
+			int e = errno;
+			LOG_ERROR("tls", "cannot listen on %s:%d: %s", f->o.ip,
+				  f->o.port, strerror(e));
+			return e;
+		}
 	}
-	f->lfd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK |
-			SOCK_CLOEXEC, 0);
-	if (f->lfd < 0)
-		return errno;
-	setsockopt(f->lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(f->lfd, (struct sockaddr *)&ss, sl) ||
-	    listen(f->lfd, 1024)) {
-		int e = errno;
-		LOG_ERROR("tls", "cannot listen on %s:%d: %s", f->o.ip,
-			  f->o.port, strerror(e));
-		return e;
-	}
-watch:
-	f->lsrc = g_unix_fd_source_new(f->lfd, G_IO_IN);
-	g_source_set_callback(f->lsrc, G_SOURCE_FUNC(tlsf_on_listen), f, NULL);
-	g_source_attach(f->lsrc, f->o.ctx);
+	tlsf_watch(f);
 	f->tick = g_timeout_source_new(TLSF_TICK_MS);
 	g_source_set_callback(f->tick, tlsf_on_tick, f, NULL);
 	g_source_attach(f->tick, f->o.ctx);
@@ -296,14 +313,13 @@ int tlsf_new(const struct tlsf_opts *o, struct tlsf **fp)
 	int err;
 
 	if (!o || !fp || !o->ip || !o->cert || !o->key || !o->up_ip ||
-	    !o->max_conn || !o->max_per_ip) {
-		if (o && o->fd >= 0)
-			close(o->fd);
+	    !o->max_conn || !o->max_per_ip || o->nfds > TLSF_LISTEN_MAX) {
+		for (int i = 0; o && i < o->nfds; i++)
+			close(o->fds[i]);
 		return EINVAL;
 	}
 	f = g_new0(struct tlsf, 1);
 	f->o = *o;
-	f->lfd = -1;
 	g_queue_init(&f->conns);
 	f->per_ip = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
 					  NULL);
@@ -340,28 +356,20 @@ void tlsf_forget(struct tlsf *f, struct tlsf_conn *c)
 	tlsf_gauge(f);
 }
 
-static void tlsf_source_drop(GSource **s)
-{
-	if (!*s)
-		return;
-	g_source_destroy(*s);
-	g_source_unref(*s);
-	*s = NULL;
-}
-
 void tlsf_free(struct tlsf *f)
 {
 	if (!f)
 		return;
 	while (f->conns.head)
 		tlsf_conn_free(f->conns.head->data);
-	tlsf_source_drop(&f->lsrc);
+	for (int i = 0; i < f->nl; i++) {
+		tlsf_source_drop(&f->lsrc[i]);
+		close(f->lfd[i]);
+	}
+	for (int i = 0; i < f->o.nfds; i++)	/* given, never taken */
+		close(f->o.fds[i]);
 	tlsf_source_drop(&f->tick);
 	tlsf_source_drop(&f->resume);
-	if (f->lfd >= 0)
-		close(f->lfd);
-	if (f->o.fd >= 0)	/* given, never taken */
-		close(f->o.fd);
 	SSL_CTX_free(f->ctx);
 	g_hash_table_destroy(f->per_ip);
 	g_free(f);

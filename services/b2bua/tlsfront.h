@@ -39,10 +39,14 @@ enum tlsf_metric {
  * end (sofia sees TCP; see tlsf_via.c). */
 #define TLSF_VIA_MARK "rtcgate-tls"
 
+/* Listening sockets at most (one per local address of a wildcard). */
+enum { TLSF_LISTEN_MAX = 16 };
+
 struct tlsf_opts {
 	const char *ip;			/* listen address */
 	int port;
-	int fd;				/* or this bound socket (owned), -1 */
+	const int *fds;			/* or these bound sockets (owned) */
+	int nfds;
 	const char *cert, *key;		/* PEM chain, PEM key */
 	const char *up_ip;		/* sofia's TCP listener */
 	int up_port;
