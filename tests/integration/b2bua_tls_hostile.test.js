@@ -353,3 +353,17 @@ test('1000 connect/handshake/close cycles: no descriptor or memory left behind',
   if (!SAN) assert.ok(u1.rssKiB - u0.rssKiB < 4096, `rss grew ${u1.rssKiB - u0.rssKiB} KiB`);
   await alive();
 });
+
+test('RTCGATE_SIP_IP=0.0.0.0: sofia binds TLS on every local address, the front end takes them all', async () => {
+  const wild = await startB2b({ RTCGATE_SIP_IP: '0.0.0.0' });
+  const t = await tlsConn({ port: wild.tlsPort });
+  t.write('OPTIONS sip:127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/TLS 192.0.2.9:9;branch=z9hG4bKw1;rport\r\nMax-Forwards: 70\r\n'
+    + 'From: <sip:a@127.0.0.1>;tag=1\r\nTo: <sip:b2bua@127.0.0.1>\r\nCall-ID: wild-1\r\nCSeq: 1 OPTIONS\r\n'
+    + 'Content-Length: 0\r\n\r\n');
+  await waitFor(() => /^SIP\/2\.0 200 [\s\S]*\r\n\r\n/.test(t.text), 5000, 'OPTIONS answered');
+  // through the front end (counted, the client's port in rport), not sofia's own TLS server
+  assert.equal(await tlsCount(wild, 'accepted_total'), 1);
+  assert.match(hdr(t.text, 'Via'), new RegExp(`;rport=${t.localPort}(;|$)`));
+  t.destroy();
+  await suite.stop(wild);
+});
