@@ -11,6 +11,7 @@
 #include "route.h"
 #include "svc.h"
 #include "svc_loop.h"
+#include "tlsfront.h"
 
 #include <glib.h>
 #include <jansson.h>
@@ -22,6 +23,8 @@ struct b2b_cfg {
 	char *sip_ip;		/* address in our SIP Contact/Via */
 	char *tls_cert, *tls_key;	/* PEM files: SIP over TLS when set */
 	long tls_port;
+	long tls_max_conn, tls_max_per_ip;	/* the TLS front end's caps */
+	long tls_handshake_s, tls_idle_s;	/* and its deadlines */
 	long sip_t1_ms;		/* RFC 3261 T1; 64*T1 ends transactions */
 	char *outbound;		/* RTCGATE_SIP_OUTBOUND template */
 	char *routes_path;
@@ -43,7 +46,8 @@ extern const size_t b2b_cfg_nrows;
 enum {
 	BM_UP, BM_CALLS, BM_ATTEMPTS, BM_ANSWERED, BM_FAILED, BM_REJECTED,
 	BM_WEB_IN, BM_WEB_BAD, BM_SIP_IN, BM_MEDIA_ERR, BM_BUS_BAD,
-	BM__COUNT
+	BM_TLS,			/* the TLS front end's, enum tlsf_metric */
+	BM__COUNT = BM_TLS + TLSF_M__COUNT
 };
 
 /* A media node as its heartbeats describe it. */
@@ -73,6 +77,7 @@ struct b2b {
 	char contact_tls[256];	/* the same over TLS: ;transport=tls */
 	char contact_sips[256];	/* and for sips: dialogs */
 	char *tls_dir;		/* sofia's certificate directory */
+	struct tlsf *tlsf;	/* inbound SIP over TLS (tlsfront.h) */
 	bool sip_down;		/* NUA finished its shutdown */
 	unsigned long seq;
 };
@@ -87,6 +92,10 @@ int b2b_admin_start(void);
 
 /* b2b_flow.c: lost WebSockets and reconnections */
 int b2b_flow_start(void);
+
+/* b2b_tlsfd.c: NUA's TLS listeners on port, taken for tlsfront: at most
+ * max in fds (owned), *n of them */
+int b2b_tlsfd_take(int port, int *fds, int max, int *n);
 
 /* b2b_nodes.c: media nodes from heartbeats */
 void b2b_nodes_init(void);

@@ -17,6 +17,18 @@ const struct cfg_row b2b_cfg_rows[] = {
 	  "PEM private key (unencrypted) of RTCGATE_SIP_TLS_CERT" },
 	{ "RTCGATE_SIP_TLS_PORT", CFG_INT, "5061", 1, 65535, NULL,
 	  B(tls_port), "SIP over TLS port (with a certificate)" },
+	{ "RTCGATE_SIP_TLS_MAX_CONN", CFG_INT, "2048", 1, 1000000, NULL,
+	  B(tls_max_conn), "SIP over TLS connections at most; more are "
+	  "closed at once" },
+	{ "RTCGATE_SIP_TLS_MAX_PER_IP", CFG_INT, "64", 1, 1000000, NULL,
+	  B(tls_max_per_ip), "SIP over TLS connections at most from one "
+	  "address" },
+	{ "RTCGATE_SIP_TLS_HANDSHAKE_TIMEOUT", CFG_INT, "10", 1, 600, NULL,
+	  B(tls_handshake_s), "seconds a SIP over TLS client has to finish "
+	  "its handshake" },
+	{ "RTCGATE_SIP_TLS_IDLE", CFG_INT, "900", 1, 86400, NULL,
+	  B(tls_idle_s), "seconds a SIP over TLS connection may carry nothing "
+	  "either way (keep-alives count) before it is closed" },
 	{ "RTCGATE_SIP_T1", CFG_INT, "500", 10, 10000, NULL, B(sip_t1_ms),
 	  "SIP timer T1 (RTT estimate), ms; retransmissions and transaction "
 	  "timeouts (64*T1) follow it" },

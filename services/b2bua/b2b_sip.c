@@ -7,6 +7,7 @@
 #include "siptls.h"
 #include "version.h"
 
+#include <sofia-sip/msg_header.h>
 #include <sofia-sip/nua_tag.h>
 #include <sofia-sip/sip_status.h>
 #include <sofia-sip/soa_tag.h>
@@ -122,8 +123,12 @@ const char *b2b_sip_contact_for_msg(const sip_t *sip)
 		return b2b.contact;
 	if (sip->sip_request->rq_url->url_type == url_sips)
 		return b2b.contact_sips;
-	if (sip->sip_via && sip->sip_via->v_protocol &&
-	    !strcasecmp(sip->sip_via->v_protocol, "SIP/2.0/TLS"))
+	/* over TLS: through tlsfront, which marks the top Via (sofia only
+	 * takes a TCP one on its TCP transport) */
+	if (sip->sip_via && ((sip->sip_via->v_protocol &&
+	     !strcasecmp(sip->sip_via->v_protocol, "SIP/2.0/TLS")) ||
+	    (sip->sip_via->v_params &&
+	     msg_params_find(sip->sip_via->v_params, TLSF_VIA_MARK))))
 		return b2b.contact_tls;
 	return b2b.contact;
 }
@@ -153,10 +158,41 @@ int b2b_sip_tls_prepare(void)
 			      &b2b.tls_dir);
 }
 
+/* Inbound TLS: tlsfront on RTCGATE_SIP_TLS_PORT (the socket NUA bound,
+ * taken from it: b2b_tlsfd.c), relaying to sofia's TCP listener (loopback
+ * when RTCGATE_SIP_IP is a wildcard). */
+static int b2b_sip_tls_front(void)
+{
+	const char *up = b2b.cfg.sip_ip;
+	int err, fds[TLSF_LISTEN_MAX];
+	struct tlsf_opts o = {
+		.ip = b2b.cfg.sip_ip, .port = (int)b2b.cfg.tls_port, .fds = fds,
+		.cert = b2b.cfg.tls_cert, .key = b2b.cfg.tls_key,
+		.up_port = (int)b2b.cfg.sip_port,
+		.max_conn = (unsigned)b2b.cfg.tls_max_conn,
+		.max_per_ip = (unsigned)b2b.cfg.tls_max_per_ip,
+		.handshake_ms = (unsigned)b2b.cfg.tls_handshake_s * 1000,
+		.idle_ms = (unsigned)b2b.cfg.tls_idle_s * 1000,
+		.ctx = b2b.loop.ctx, .metrics = &b2b.svc.metrics,
+		.mbase = BM_TLS,
+	};
+
+	if (!strcmp(up, "0.0.0.0"))
+		up = "127.0.0.1";
+	else if (!strcmp(up, "::") || !strcmp(up, "[::]"))
+		up = "::1";
+	o.up_ip = up;
+	if ((err = b2b_tlsfd_take((int)b2b.cfg.tls_port, fds,
+				  TLSF_LISTEN_MAX, &o.nfds)))
+		return err;
+	return tlsf_new(&o, &b2b.tlsf);
+}
+
 int b2b_sip_start(void)
 {
 	char url[160], surl[160] = "";
 	unsigned t1 = (unsigned)b2b.cfg.sip_t1_ms;
+	int err;
 
 	snprintf(url, sizeof(url), "sip:%s:%ld", b2b.cfg.sip_ip,
 		 b2b.cfg.sip_port);
@@ -183,6 +219,9 @@ int b2b_sip_start(void)
 			      * (timers B, F, H: a peer that never answers or
 			      * never ACKs) follows it */
 			     NTATAG_SIP_T1(t1), NTATAG_SIP_T1X64(64 * t1),
+			     /* RFC 5626 3.5.1: a CRLF pong to each double-CRLF
+			      * ping on TCP (TLS clients through tlsfront) */
+			     TPTAG_PONG2PING(1),
 			     NUTAG_MEDIA_ENABLE(0), NUTAG_AUTOANSWER(0),
 			     NUTAG_AUTOACK(1), NUTAG_ENABLEINVITE(1),
 			     NUTAG_ALLOW("INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, "
@@ -205,8 +244,13 @@ int b2b_sip_start(void)
 			  surl[0] ? " and " : "", surl);
 		return EADDRINUSE;
 	}
-	LOG_INFO("sip", "SIP side on %s (UDP, TCP)%s%s%s, T1 %u ms", url,
-		 surl[0] ? ", " : "", surl, surl[0] ? " (TLS)" : "", t1);
+	if (surl[0] && (err = b2b_sip_tls_front()))
+		return err;
+	if (surl[0])
+		LOG_INFO("sip", "SIP side on %s (UDP, TCP), sips:%s:%ld (TLS), "
+			 "T1 %u ms", url, b2b.cfg.sip_ip, b2b.cfg.tls_port, t1);
+	else
+		LOG_INFO("sip", "SIP side on %s (UDP, TCP), T1 %u ms", url, t1);
 	return 0;
 }
 
@@ -259,9 +303,13 @@ void b2b_sip_respond(struct call *c, int status, const char *phrase,
 					       b2b.contact),
 			    SIPTAG_CONTENT_TYPE_STR("application/sdp"),
 			    SIPTAG_PAYLOAD_STR(sdp), TAG_END());
-	else	/* 503: when to try again (RFC 3261 21.5.4) */
+	else	/* 503: when to try again (RFC 3261 21.5.4); a 180 makes an
+		 * early dialog: the Contact the 200 will have (NUA's own
+		 * default is not the dialog's, e.g. sips: for a TLS one) */
 		nua_respond(c->nh, status, b2b_sip_phrase(status),
 			    TAG_IF(status == 503, SIPTAG_RETRY_AFTER_STR("5")),
+			    TAG_IF(status < 300 && c->sip_contact,
+				   SIPTAG_CONTACT_STR(c->sip_contact)),
 			    TAG_END());
 }
 
@@ -343,6 +391,8 @@ void b2b_sip_stop(void)
 {
 	gint64 end = g_get_monotonic_time() + 3000000;
 
+	tlsf_free(b2b.tlsf);	/* its clients first: sofia's TCP side goes */
+	b2b.tlsf = NULL;
 	if (b2b.nua) {
 		b2b.sip_down = false;
 		nua_shutdown(b2b.nua);

@@ -29,8 +29,10 @@ function makeCert(name) {
 }
 
 // sofia-sip 1.12.11 leaks each TLS connection's SSL (tests/lsan-sofia-tls.supp):
-// suppressed for the processes that speak TLS, with full stacks so the
-// suppressions can see sofia's frames under OpenSSL's.
+// suppressed for the processes whose TLS goes through sofia (the echo's
+// server, the b2bua's outgoing connections; inbound TLS to the b2bua is
+// its own front end), with full stacks so the suppressions can see sofia's
+// frames under OpenSSL's.
 const SAN_TLS = process.env.ASAN_OPTIONS || /san/.test(process.env.BUILD || '') ? {
   ASAN_OPTIONS: `${process.env.ASAN_OPTIONS || 'detect_leaks=1:abort_on_error=0:exitcode=23'}:fast_unwind_on_malloc=0`,
   LSAN_OPTIONS: `suppressions=${path.join(ROOT, 'tests/lsan-sofia-tls.supp')}:print_suppressions=0`,
