@@ -13,7 +13,8 @@
 //        [--warmup 3] [--rate 200] [--runs 1] [--workers 1]
 //        [--peer-procs 1] [--peer-threads 1] [--codec PCMU]
 //        [--xcalls 100,200] [--mediad-nice 0] [--perf DIR] [--json FILE]
-//        [--ice-mode lite|full] [--peer-ice stun|nice] [--quick]
+//        [--ice-mode lite|full] [--peer-ice stun|nice] [--peer-rtcp 0|1]
+//        [--quick]
 //
 // --xcalls N,M adds transcoded calls in the same run (after the relayed
 // ones, so that the ratios compare like with like): the browser leg sends
@@ -22,6 +23,11 @@
 // latency is the arrival time minus the send time of the newest packet
 // the other end had sent by then (tools/webrtc-peer/README.md).  --quick
 // is --calls 100 --xcalls 50 --duration 5 --warmup 2 (bench/run.sh).
+// --peer-rtcp 1 has both ends send RTCP every second (rtcgate-peer
+// --rtcp-web), as browsers and phones do: the browser's reports of no
+// loss let the transcoder's encoder stop coding in-band FEC after four of
+// them (xcode_loss_report()), so give it --warmup 5; without them FEC
+// stays on at the 10% expected loss it starts with.
 //
 // BUILD (env) selects the binaries, build/release by default; the peer is
 // brought up to date with tools/webrtc-peer/build.sh first.  mediad runs
@@ -50,7 +56,7 @@ const PORTS = [20000, 29999];
 function parseArgs(argv) {
   const o = { calls: '100,500,1000', duration: 20, warmup: 3, rate: 200, runs: 1, workers: 1,
     'peer-procs': 1, 'peer-threads': 1, codec: 'PCMU', xcalls: '', 'mediad-nice': 0, perf: null, json: null,
-    'ice-mode': 'lite', 'peer-ice': 'stun' };
+    'ice-mode': 'lite', 'peer-ice': 'stun', 'peer-rtcp': 0 };
   for (let i = 2; i < argv.length; i++) {
     const k = argv[i].replace(/^--/, '');
     if (k === 'quick') { Object.assign(o, { calls: '100', xcalls: '50', duration: 5, warmup: 2 }); continue; }
@@ -126,7 +132,8 @@ function spawnPeer(o, md, n, rate, onLine) {
   const args = ['--nats', md.nats, '--node', md.id, '-n', String(n), '--rate', String(rate),
     '--threads', String(o['peer-threads']), '--warmup', String(o.warmup * 1000),
     '--duration', String(o.duration * 1000), '--setup-timeout', '20000', '--hist', '--window-signal',
-    '--ice', o['peer-ice'], ...(o.xcode ? ['--web-codec', 'opus', '--sip-codec', 'PCMU'] : ['--codec', o.codec])];
+    '--ice', o['peer-ice'], ...(o.xcode ? ['--web-codec', 'opus', '--sip-codec', 'PCMU'] : ['--codec', o.codec]),
+    ...(Number(o['peer-rtcp']) ? ['--rtcp-web'] : [])];
   const p = spawn(PEER, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   p.stdout.on('data', (d) => { out += d; });
