@@ -168,7 +168,8 @@ static void test_tone_round_trip(void **state)
 	tone_round_trip(XCODE_ALAW);
 }
 
-enum { STEP = 25, STEPS = 40 };	/* frames: quiet 500 Hz, then loud 1 kHz */
+/* Frames of the step: quiet 500 Hz, then loud 1 kHz from STEP on. */
+enum { STEP = 25, STEPS = 40 };
 
 /* How much of the first loud frame the packet after it rebuilds: encode
  * the step through x as it is set now, then decode with that frame lost
