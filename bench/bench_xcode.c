@@ -15,8 +15,10 @@
  * - Opus -> PCMU decodes packets as a browser sends them (48 kHz encoder,
  *   VoIP, 32 kb/s, in-band FEC) and as our own 8 kHz encoder sends them;
  *   the packets' encoder complexity is shown, the decoder has none.
- * - PCMU -> Opus encodes at 8 kHz with our settings (24 kb/s, FEC 10%),
- *   complexity 5 (the default) and 10.
+ * - PCMU -> Opus encodes at 8 kHz with xcode.c's settings (32 kb/s, FEC
+ *   at the 10% expected loss it starts with, before the browser's first
+ *   report), every complexity 0-10 (1 is the default).  What each
+ *   setting costs on its own is bench_opuscfg.c's job.
  */
 #include "g711.h"
 #include "xcode.h"

@@ -13,7 +13,8 @@
 //        [--warmup 3] [--rate 200] [--runs 1] [--workers 1]
 //        [--peer-procs 1] [--peer-threads 1] [--codec PCMU]
 //        [--xcalls 100,200] [--mediad-nice 0] [--perf DIR] [--json FILE]
-//        [--ice-mode lite|full] [--peer-ice stun|nice] [--sip-ptime 20] [--quick]
+//        [--ice-mode lite|full] [--peer-ice stun|nice] [--sip-ptime 20]
+//        [--peer-rtcp 0|1] [--quick]
 //
 // --xcalls N,M adds transcoded calls in the same run (after the relayed
 // ones, so that the ratios compare like with like): the browser leg sends
@@ -24,6 +25,11 @@
 // is --calls 100 --xcalls 50 --duration 5 --warmup 2 (bench/run.sh).
 // --sip-ptime MS makes the transcoded calls' phone ask for (a=ptime) and
 // send G.711 packets of MS ms, so mediad frames toward it at that size.
+// --peer-rtcp 1 has both ends send RTCP every second (rtcgate-peer
+// --rtcp-web), as browsers and phones do: the browser's reports of no
+// loss let the transcoder's encoder stop coding in-band FEC after four of
+// them (xcode_loss_report()), so give it --warmup 5; without them FEC
+// stays on at the 10% expected loss it starts with.
 //
 // BUILD (env) selects the binaries, build/release by default; the peer is
 // brought up to date with tools/webrtc-peer/build.sh first.  mediad runs
@@ -52,7 +58,7 @@ const PORTS = [20000, 29999];
 function parseArgs(argv) {
   const o = { calls: '100,500,1000', duration: 20, warmup: 3, rate: 200, runs: 1, workers: 1,
     'peer-procs': 1, 'peer-threads': 1, codec: 'PCMU', xcalls: '', 'mediad-nice': 0, perf: null, json: null,
-    'ice-mode': 'lite', 'peer-ice': 'stun', 'sip-ptime': 20 };
+    'ice-mode': 'lite', 'peer-ice': 'stun', 'sip-ptime': 20, 'peer-rtcp': 0 };
   for (let i = 2; i < argv.length; i++) {
     const k = argv[i].replace(/^--/, '');
     if (k === 'quick') { Object.assign(o, { calls: '100', xcalls: '50', duration: 5, warmup: 2 }); continue; }
@@ -129,7 +135,8 @@ function spawnPeer(o, md, n, rate, onLine) {
     '--threads', String(o['peer-threads']), '--warmup', String(o.warmup * 1000),
     '--duration', String(o.duration * 1000), '--setup-timeout', '20000', '--hist', '--window-signal',
     '--ice', o['peer-ice'], ...(o.xcode ? ['--web-codec', 'opus', '--sip-codec', 'PCMU'] : ['--codec', o.codec]),
-    ...(o.xcode && o['sip-ptime'] !== 20 ? ['--sip-ptime', String(o['sip-ptime'])] : [])];
+    ...(o.xcode && o['sip-ptime'] !== 20 ? ['--sip-ptime', String(o['sip-ptime'])] : []),
+    ...(Number(o['peer-rtcp']) ? ['--rtcp-web'] : [])];
   const p = spawn(PEER, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   p.stdout.on('data', (d) => { out += d; });

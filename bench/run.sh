@@ -45,6 +45,7 @@ c_bench_recipe() {
 	icelite) echo "services/mediad/icelite.c|nice|-lcrypto" ;;
 	icefull) echo "|nice|" ;;
 	xcode)	echo "services/mediad/xcode.c services/mediad/g711.c|opus|-lm" ;;
+	opuscfg) echo "services/mediad/g711.c|opus|-lm" ;;
 	srtp)	echo "services/mediad/srtpx.c services/mediad/srtp_ossl.c|libsrtp2 openssl|-lpthread" ;;
 	sdp)	echo "services/mediad/sdp.c||-lpthread" ;;
 	*)	echo "" ;;

@@ -30,7 +30,7 @@ const struct cfg_row mcfg_rows[] = {
 	{ "RTCGATE_STUN_SERVER", CFG_STR, NULL, 0, 0, NULL, M(stun_server),
 	  "full ICE mode: STUN server host:port for a server-reflexive "
 	  "candidate (default: none, host candidates only)" },
-	{ "RTCGATE_OPUS_COMPLEXITY", CFG_INT, "5", 0, 10, NULL,
+	{ "RTCGATE_OPUS_COMPLEXITY", CFG_INT, "1", 0, 10, NULL,
 	  M(opus_complexity), "Opus encoder complexity when transcoding" },
 	/* read by srtpx_global_init itself (it also serves rtcgate-peer);
 	 * the row validates the value and lists it with the others */

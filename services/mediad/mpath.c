@@ -571,6 +571,13 @@ static void mpath_rtcp_in(struct msess *s, struct mleg *in, uint8_t *p,
 		MD_INC(s, MM_RTCP_DROP);
 		return;
 	}
+	/* The browser's loss of our Opus steers the encoder's in-band FEC. */
+	if (s->xc && in == &s->web) {
+		int f = mrtcp_loss_about(p, len, in->ssrc);
+
+		if (f >= 0)
+			xcode_loss_report(s->xc, (unsigned)f);
+	}
 	if (!s->answered || s->transcode)
 		return;	/* consumed: our own reports go out instead */
 	x = mpath_rtcp_xlate(in, out);

@@ -62,6 +62,24 @@ int mrtcp_consume(struct mrtcp *r, const uint8_t *buf, size_t len,
 	return n;
 }
 
+int mrtcp_loss_about(const uint8_t *buf, size_t len, uint32_t ssrc)
+{
+	struct rtp_rtcp_pkt k;
+	struct rtp_report rb;
+	size_t off = 0;
+	int f = -1;
+
+	while (rtp_rtcp_next(buf, len, &off, &k) > 0) {
+		if (k.pt != RTCP_SR && k.pt != RTCP_RR)
+			continue;
+		for (unsigned i = 0; i < rtp_rtcp_items(&k); i++)
+			if (!rtp_rtcp_report_block(&k, i, &rb) &&
+			    rb.ssrc == ssrc)
+				f = rb.fraction;
+	}
+	return f;
+}
+
 static void add_sender(uint32_t *s, size_t *n, uint32_t ssrc)
 {
 	for (size_t i = 0; i < *n; i++)

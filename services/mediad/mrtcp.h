@@ -78,6 +78,10 @@ void mrtcp_tx_rtp(struct mrtcp *r, const uint8_t *pkt, size_t len,
  * Returns the number of packets in it, or -RTP_ERR_* (drop it). */
 int mrtcp_consume(struct mrtcp *r, const uint8_t *buf, size_t len,
 		  uint64_t now_us);
+/* The fraction lost (0-255, /256) of the last report block about ssrc
+ * in a compound (SR or RR), or -1 when none is about it: how much of
+ * what we send the peer lost (the transcoder's FEC follows it). */
+int mrtcp_loss_about(const uint8_t *buf, size_t len, uint32_t ssrc);
 /* Rewrite a compound in place for the output leg (see above).  Returns
  * the number of SSRC fields rewritten, or -RTP_ERR_* with buf untouched. */
 int mrtcp_relay(uint8_t *buf, size_t len, const struct mrtcp_xlate *x);

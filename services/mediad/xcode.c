@@ -14,8 +14,15 @@ enum {
 	HOLD_CAP = XCODE_FRAME + XCODE_G711_PUSH_MAX,
 	/* libopus conceals and decodes in steps of 2.5 ms (Fs / 400). */
 	LOSS_STEP = XCODE_RATE / 400,
-	CFG_COMPLEXITY = 5,
-	CFG_BITRATE = 24000,
+	/* Measured by bench/bench_opuscfg.c (docs/BENCHMARKS.md): at 8 kHz
+	 * the encoder's CPU follows complexity (SILK's delayed-decision
+	 * quantiser and pitch search), not bandwidth or bitrate, so CPU is
+	 * saved at complexity 1 and the quality bought back with bits:
+	 * complexity 1 at 32 kb/s is closer to the input than complexity 5
+	 * at 24 kb/s was, for 0.45 of its CPU (FEC on; 0.40 with it
+	 * dormant), and 32 kb/s is still half of G.711's 64. */
+	CFG_COMPLEXITY = 1,
+	CFG_BITRATE = 32000,
 	CFG_LOSS_PERC = 10,
 	/* Below 6 kb/s Opus has nothing left for speech; above 64 kb/s
 	 * (G.711's own rate) narrowband Opus gains nothing. */
@@ -26,6 +33,7 @@ enum {
 struct xcode {
 	OpusDecoder *dec;	/* browser -> SIP */
 	OpusEncoder *enc;	/* SIP -> browser */
+	int loss_perc;		/* what the encoder was last told */
 	unsigned held;		/* samples waiting in hold[] */
 	int16_t hold[HOLD_CAP];
 	int16_t pcm[XCODE_PKT_SAMPLES_MAX];	/* decoder output */
@@ -122,14 +130,24 @@ static int check_cfg(const struct xcode_cfg *c)
 /* SIGNAL_VOICE: the SIP leg carries telephony speech, and it keeps the
  * encoder in SILK, the mode whose frames carry LBRR redundancy (RFC 6716
  * 4.2.4).  In-band FEC costs some bitrate but lets the browser rebuild a
- * lost packet from the next one (RFC 7587 3.3).  DTX off: a G.711 peer
- * sends continuously, and at 8 kHz a silent frame costs a few bytes, so
- * gaps would save little and give the browser's jitter buffer nothing
- * to time against. */
+ * lost packet from the next one (RFC 7587 3.3); libopus codes it only
+ * while PACKET_LOSS_PERC is above 0, which xcode_loss_report() steers
+ * from the browser's reports (LBRR is 15-20% of the encoder's CPU).
+ * DTX off: a G.711 peer sends continuously, and at 8 kHz a silent frame
+ * costs a few bytes, so gaps would save little and give the browser's
+ * jitter buffer nothing to time against.  MAX_BANDWIDTH narrowband says
+ * what 8 kHz input holds anyway: libopus 1.3 already stays narrowband
+ * at an 8 kHz API rate (it would not spend bits above 4 kHz), so this
+ * costs and changes nothing there, and keeps it so for any other
+ * version.  VBR (the default) stays: CBR costs 1.7x the CPU (SILK
+ * re-quantises a frame until it fills the fixed size). */
 static int setup_encoder(OpusEncoder *enc, const struct xcode_cfg *c)
 {
 	int e = opus_encoder_ctl(enc, OPUS_SET_COMPLEXITY(c->complexity));
 
+	if (e == OPUS_OK)
+		e = opus_encoder_ctl(enc, OPUS_SET_MAX_BANDWIDTH(
+					     OPUS_BANDWIDTH_NARROWBAND));
 	if (e == OPUS_OK)
 		e = opus_encoder_ctl(enc, OPUS_SET_BITRATE(c->bitrate));
 	if (e == OPUS_OK)
@@ -174,6 +192,7 @@ int xcode_new(struct xcode **xp, const struct xcode_cfg *cfg)
 		goto out;
 	}
 	err = setup_encoder(x->enc, cfg);
+	x->loss_perc = cfg->loss_perc;
 out:
 	if (err)
 		xcode_free(x);
@@ -218,7 +237,32 @@ int xcode_set_loss_perc(struct xcode *x, int loss_perc)
 	if (!x || check_loss_perc(loss_perc))
 		return -XCODE_ERR_ARG;
 	e = opus_encoder_ctl(x->enc, OPUS_SET_PACKET_LOSS_PERC(loss_perc));
-	return e == OPUS_OK ? 0 : map_opus(e);
+	if (e != OPUS_OK)
+		return map_opus(e);
+	x->loss_perc = loss_perc;
+	return 0;
+}
+
+/* Up at once to what the browser saw (ceil(fraction * 100 / 256): one
+ * lost packet in an interval is enough to turn FEC on), down by half per
+ * report that saw less, so FEC outlasts a burst by a few reports (losses
+ * come in episodes) and then goes dormant. */
+int xcode_loss_report(struct xcode *x, unsigned fraction)
+{
+	int seen, next, err;
+
+	if (!x || fraction > 255)
+		return -XCODE_ERR_ARG;
+	seen = (int)((fraction * 100 + 255) / 256);
+	next = seen >= x->loss_perc ? seen : x->loss_perc / 2;
+	if (next < seen)
+		next = seen;
+	if (next != x->loss_perc) {
+		err = xcode_set_loss_perc(x, next);
+		if (err)
+			return err;
+	}
+	return next;
 }
 
 int xcode_info(const struct xcode *x, struct xcode_info *i)
@@ -237,6 +281,11 @@ int xcode_info(const struct xcode *x, struct xcode_info *i)
 	e |= opus_encoder_ctl(enc, OPUS_GET_APPLICATION(&i->application));
 	e |= opus_encoder_ctl(enc, OPUS_GET_SIGNAL(&i->signal));
 	e |= opus_encoder_ctl(enc, OPUS_GET_SAMPLE_RATE(&i->enc_rate));
+	e |= opus_encoder_ctl(enc, OPUS_GET_MAX_BANDWIDTH(&i->max_bandwidth));
+	e |= opus_encoder_ctl(enc, OPUS_GET_VBR(&i->vbr));
+	e |= opus_encoder_ctl(enc, OPUS_GET_VBR_CONSTRAINT(&i->cvbr));
+	e |= opus_encoder_ctl(enc,
+			      OPUS_GET_PREDICTION_DISABLED(&i->no_prediction));
 	e |= opus_decoder_ctl(x->dec, OPUS_GET_SAMPLE_RATE(&i->dec_rate));
 	/* OPUS_OK is 0 and every error negative, so any failure shows. */
 	return e == OPUS_OK ? 0 : -XCODE_ERR_CODEC;

@@ -69,11 +69,12 @@ enum {
 
 /* Encoder settings.  xcode_cfg_default() fills in the defaults. */
 struct xcode_cfg {
-	int complexity;		/* 0-10, default 5: CPU for quality */
-	int bitrate;		/* bits/s, 6000-64000, default 24000 */
-	int loss_perc;		/* 0-100, default 10: expected loss,
-				   sizes the in-band FEC (RFC 7587
-				   3.3) */
+	int complexity;		/* 0-10, default 1: CPU for quality */
+	int bitrate;		/* bits/s, 6000-64000, default 32000 */
+	int loss_perc;		/* 0-100, default 10: expected loss until
+				   the browser reports (see
+				   xcode_loss_report()); sizes the in-band
+				   FEC (RFC 7587 3.3), none at 0 */
 };
 
 void xcode_cfg_default(struct xcode_cfg *cfg);
@@ -82,8 +83,9 @@ struct xcode;
 
 /* Create a transcoder (cfg NULL: defaults).  Returns 0 with *xp set, or
  * -XCODE_ERR_ARG (cfg out of range) or -XCODE_ERR_NOMEM.  The encoder is
- * OPUS_APPLICATION_VOIP, voice signal, in-band FEC on, DTX off (a G.711
- * peer sends continuously and silence costs little at 8 kHz). */
+ * OPUS_APPLICATION_VOIP, voice signal, narrowband at most, VBR, in-band
+ * FEC on (coded while loss_perc > 0), DTX off (a G.711 peer sends
+ * continuously and silence costs little at 8 kHz). */
 int xcode_new(struct xcode **xp, const struct xcode_cfg *cfg);
 /* Free x (NULL is fine).  Returns NULL, for x = xcode_free(x). */
 struct xcode *xcode_free(struct xcode *x);
@@ -97,11 +99,21 @@ void xcode_reset(struct xcode *x);
 int xcode_set_bitrate(struct xcode *x, int bitrate);
 int xcode_set_loss_perc(struct xcode *x, int loss_perc);
 
+/* The browser reported `fraction` (RTCP's 8-bit fraction lost, /256) of
+ * our Opus packets lost in its last interval.  The encoder's expected
+ * loss follows it: up at once, down by half per quieter report, so
+ * in-band FEC is coded while the browser loses packets and for a few
+ * reports after, and costs nothing (bits or the encoder's LBRR pass)
+ * on a clean path.  Returns the loss percentage now set, or
+ * -XCODE_ERR_ARG. */
+int xcode_loss_report(struct xcode *x, unsigned fraction);
+
 /* The encoder's settings as libopus reports them, for logs and tests. */
 struct xcode_info {
 	int complexity, bitrate, loss_perc;
 	int inband_fec, dtx, application, signal;
 	int enc_rate, dec_rate;
+	int max_bandwidth, vbr, cvbr, no_prediction;
 };
 
 int xcode_info(const struct xcode *x, struct xcode_info *info);

@@ -776,8 +776,8 @@ static void test_config(void **state)
 
 	(void)state;
 	assert_int_equal(xcode_info(x, &i), 0);
-	assert_int_equal(i.complexity, 5);
-	assert_int_equal(i.bitrate, 24000);
+	assert_int_equal(i.complexity, 1);
+	assert_int_equal(i.bitrate, 32000);
 	assert_int_equal(i.loss_perc, 10);
 	assert_int_equal(i.inband_fec, 1);
 	assert_int_equal(i.dtx, 0);
