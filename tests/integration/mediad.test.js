@@ -151,6 +151,12 @@ test('Chromium Opus <-> PCMU transcoded: tone both ways',
     assert.ok(rmsDb(r.got) > -50, `browser audio level ${rmsDb(r.got)} dB`);
     const codec = r.stats.find((s) => s.type === 'codec' && /opus/i.test(s.mimeType));
     assert.ok(codec, 'browser uses Opus');
+    // Opus bound for PCMU is announced as narrowband (RFC 7587), and
+    // Chromium takes it: 12 kb/s instead of its 32 kb/s fullband default
+    // (and packets a third as costly for mediad to decode).
+    assert.match(r.answer.sdp, /a=fmtp:111 .*maxplaybackrate=8000;sprop-maxcapturerate=8000/);
+    const out = r.stats.find((s) => s.type === 'outbound-rtp' && s.kind === 'audio');
+    assert.ok(out && out.targetBitrate <= 16000, `Chromium's Opus target ${out && out.targetBitrate} b/s`);
     // 1 kHz survives PCMU -> Opus: the browser heard it (checked in call()).
   });
 

@@ -535,6 +535,57 @@ static void test_rewrite_resync_insert(void **st)
 	assert_int_equal(rtp_ssrc(p), 7);
 }
 
+/* Opus bound for G.711 is announced as narrowband to the browser
+ * (maxplaybackrate, sprop-maxcapturerate: RFC 7587); Opus that is relayed,
+ * or may be, is not. */
+static void test_opus_narrow(void **st)
+{
+	const char *nb = "maxplaybackrate=8000;sprop-maxcapturerate=8000";
+	struct msess *s = sess_new();
+	char why[160] = "", *o, *r;
+
+	/* a browser offering Opus only, a PBX answering PCMU: transcoded */
+	o = web_sdp("uFr1", "pwd1pwd1pwd1pwd1pwd1pw", FP, "actpass",
+		    "sendrecv", false);
+	r = mneg_create(s, MSESS_FROM_WEB, o, why, sizeof(why));
+	assert_non_null(r);
+	hasnt(r, "maxplaybackrate");	/* the SIP side's offer */
+	g_free(r);
+	g_free(o);
+	o = sip_sdp(40000, "sendrecv", "0");
+	r = mneg_answer(s, o, why, sizeof(why));
+	assert_non_null(r);
+	has(r, nb);
+	g_free(r);
+	g_free(o);
+	sess_free(s);
+
+	/* a PBX offering G.711 only: Opus can only be transcoded */
+	s = sess_new();
+	o = sip_sdp(40000, "sendrecv", "0 8");
+	r = mneg_create(s, MSESS_FROM_SIP, o, why, sizeof(why));
+	assert_non_null(r);
+	has(r, "opus/48000/2");
+	has(r, nb);
+	g_free(r);
+	g_free(o);
+	sess_free(s);
+
+	/* a PBX offering Opus too: it may be relayed, full band */
+	s = sess_new();
+	o = g_strdup("v=0\r\no=pbx 1 1 IN IP4 127.0.0.1\r\ns=-\r\n"
+		     "c=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+		     "m=audio 40000 RTP/AVP 0 107\r\n"
+		     "a=rtpmap:0 PCMU/8000\r\na=rtpmap:107 opus/48000/2\r\n");
+	r = mneg_create(s, MSESS_FROM_SIP, o, why, sizeof(why));
+	assert_non_null(r);
+	has(r, "opus/48000/2");
+	hasnt(r, "maxplaybackrate");
+	g_free(r);
+	g_free(o);
+	sess_free(s);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -550,6 +601,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_dtmf_rx),
 		cmocka_unit_test(test_dtmf_tx),
 		cmocka_unit_test(test_rewrite_resync_insert),
+		cmocka_unit_test(test_opus_narrow),
 	};
 
 	if (argc > 1)
