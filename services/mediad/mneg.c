@@ -603,7 +603,7 @@ static char *mneg_from_sip(struct msess *s, const struct sdp_session *sd,
 	n = mneg_web_list(s, pts, names);
 	snprintf(s->web.mid, sizeof(s->web.mid), "0");
 	s->web.dir = SDP_DIR_UNSET;
-	mvideo_sip_read(s, sd, false);
+	mvideo_sip_read(s, sd, false, true);
 	return mneg_web_offer(s, pts, names, n, m->dir);
 }
 
@@ -785,7 +785,7 @@ static int mneg_sip_answered(struct msess *s, const struct sdp_session *sd,
 		s->web.codec.te_pt = -1;
 	if (mneg_apply(s, why, whylen))
 		return EBUSY;
-	mvideo_sip_read(s, sd, s->answered);
+	mvideo_sip_read(s, sd, s->answered, false);
 	return mvideo_apply(s, MLEG_WEB, why, whylen);
 }
 
@@ -1025,7 +1025,7 @@ char *mneg_update(struct msess *s, enum mleg_kind side, const char *sdp,
 		out = mneg_update_web(s, m, sdp, vchg, forward, why, whylen);
 	} else {
 		vchg = mvideo_changed(s, MLEG_SIP, sd);
-		mvideo_sip_read(s, sd, true);
+		mvideo_sip_read(s, sd, true, true);
 		out = mneg_update_sip(s, m, vchg, forward, why, whylen);
 	}
 	sdp_session_release(sd);

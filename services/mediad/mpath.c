@@ -179,10 +179,11 @@ static void mpath_to_sip(struct mleg *o, uint8_t *p, size_t len, size_t cap)
 	mpath_send(o, p, len);
 }
 
-/* SRTP or SRTCP from the SIP leg's peer, unprotected in place: false
- * (dropped and counted, per leg too) when it does not verify. */
-static bool mpath_sip_unprotect(struct msess *s, struct mleg *l, uint8_t *p,
-				size_t *n, bool rtcp)
+/* SRTP or SRTCP from a SIP leg's peer (audio or video), unprotected in
+ * place: false (dropped and counted, per leg too) when it does not
+ * verify. */
+bool mpath_sip_unprotect(struct msess *s, struct mleg *l, uint8_t *p,
+			 size_t *n, bool rtcp)
 {
 	enum srtpx_verdict v = rtcp ? srtpx_unprotect_rtcp(l->srtp, p, n)
 				    : srtpx_unprotect_rtp(l->srtp, p, n);

@@ -105,6 +105,7 @@ struct mvideo {
 	bool web_has, sip_has;		/* that side's last SDP had m=video */
 	bool sip_vfirst;		/* ... before its m=audio */
 	bool web_ok, sip_ok;		/* ... with VP8 on a port */
+	bool sip_savp;			/* the SIP side's m=video: RTP/SAVP(F) */
 	bool on;			/* both: VP8 flows */
 	enum sdp_dir web_dir, sip_dir;	/* as offered / answered */
 	int web_pt, sip_pt;		/* VP8 on each side */
@@ -214,10 +215,11 @@ int mpath_dtmf_queue(struct msess *s, struct mleg *l, const char *digits,
 struct sdp_session;
 /* A browser's offer or answer: its VP8, mid, rtcp-fb, SSRCs. */
 void mvideo_web_read(struct msess *s, const struct sdp_session *sd);
-/* A SIP side's offer or answer: its VP8 and address (video is off when
- * there is no IPv4 address to reach). */
+/* A SIP side's offer or answer: its VP8, address and SDES keys (video is
+ * off when there is no IPv4 address to reach, or its SRTP is unusable:
+ * audio goes on).  offer: an offer (first or re-offer), not an answer. */
 void mvideo_sip_read(struct msess *s, const struct sdp_session *sd,
-		     bool again);
+		     bool again, bool offer);
 /* Our m=video toward the SIP side (offer or answer): port 0 when off. */
 void mvideo_sip_media(GString *g, struct msess *s, bool offer);
 /* Our m=video toward the browser (offer or answer), bundled. */
@@ -262,6 +264,11 @@ bool mpath_rtcp_send(struct msess *s, struct mleg *o, uint8_t *p,
  * of the session logged with libsrtp's status. */
 void mpath_protect_failed(struct msess *s, const struct mleg *l,
 			  const struct srtpx *sx, int err);
+/* SRTP or SRTCP from a SIP leg's peer (l->srtp set), unprotected in
+ * place: false when it does not verify (dropped, counted in l->sdes and
+ * the media_srtp_* metrics). */
+bool mpath_sip_unprotect(struct msess *s, struct mleg *l, uint8_t *p,
+			 size_t *n, bool rtcp);
 /* The session ends (media_delete, drain): a BYE for our SSRCs on each
  * leg whose RTCP ran (RFC 3550 6.6), SRTCP toward the browser. */
 void mpath_bye(struct msess *s);

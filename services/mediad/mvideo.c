@@ -4,7 +4,8 @@
  * timestamps and payload type (never transcoded).  On the browser side it
  * is a second m= section bundled on the audio's ICE/DTLS transport
  * (RFC 8843: one a=group:BUNDLE, the same port, ICE credentials and
- * fingerprint, rtcp-mux); on the SIP side an m=video RTP/AVP on a port
+ * fingerprint, rtcp-mux); on the SIP side an m=video RTP/AVP, or RTP/SAVP
+ * with SDES keys of its own (msdes.c, the audio leg's rules), on a port
  * pair of its own, opened only once video is offered or accepted there.
  * A video section without VP8, or refused by the other side, is answered
  * with port 0 while audio goes on as before.  Of the offerer's rtcp-fb
@@ -112,8 +113,37 @@ static int mvideo_sip_peer(struct mleg *l, const struct sdp_media *m,
 	return 0;
 }
 
+static bool mvideo_sip_proto(const struct sdp_media *m)
+{
+	return m->proto == SDP_PROTO_RTP_AVP ||
+	       m->proto == SDP_PROTO_RTP_AVPF ||
+	       m->proto == SDP_PROTO_RTP_SAVP ||
+	       m->proto == SDP_PROTO_RTP_SAVPF;
+}
+
+/* The SIP side's SDES keys for video (msdes.c, the audio leg's rules):
+ * an offer's RTP/SAVP without a usable a=crypto line, or an answer
+ * without the SRTP our offer asked for, refuses the video alone (false);
+ * audio goes on.  A usable offer re-keys at once, as audio does. */
+static bool mvideo_sip_sdes(struct msess *s, const struct sdp_media *m,
+			    bool offer)
+{
+	struct mleg *l = &s->vsip;
+	char why[200] = "";
+	int e;
+
+	e = offer ? msdes_offer_in(&l->sdes, m, why, sizeof(why)) :
+		    msdes_answer_in(&l->sdes, m, why, sizeof(why));
+	if (!e)
+		e = msdes_apply(&l->sdes, &l->srtp, why, sizeof(why));
+	if (e)
+		LOG_INFO("sess", "%s: video refused toward the SIP side: %s",
+			 s->id, why);
+	return !e;
+}
+
 void mvideo_sip_read(struct msess *s, const struct sdp_session *sd,
-		     bool again)
+		     bool again, bool offer)
 {
 	struct mvideo *v = &s->vid;
 	const struct sdp_media *m = mvideo_find(sd, SDP_MEDIA_VIDEO);
@@ -123,9 +153,11 @@ void mvideo_sip_read(struct msess *s, const struct sdp_session *sd,
 	v->sip_has = m != NULL;
 	/* our answer keeps its m= order (RFC 3264 6) */
 	v->sip_vfirst = m && a && m < a;
-	v->sip_ok = c && (m->proto == SDP_PROTO_RTP_AVP ||
-			  m->proto == SDP_PROTO_RTP_AVPF) &&
-		    !mvideo_sip_peer(&s->vsip, m, again);
+	v->sip_savp = m && (m->proto == SDP_PROTO_RTP_SAVP ||
+			    m->proto == SDP_PROTO_RTP_SAVPF);
+	v->sip_ok = c && mvideo_sip_proto(m) &&
+		    !mvideo_sip_peer(&s->vsip, m, again) &&
+		    mvideo_sip_sdes(s, m, offer);
 	if (!v->sip_ok) {
 		if (m && m->ncodecs && !v->on)	/* for an m=video 0 */
 			v->sip_pt = m->codecs[0].pt;
@@ -175,6 +207,19 @@ static void mvideo_codec(GString *g, const struct mvideo *v, int pt)
 		g_string_append_printf(g, "a=rtcp-fb:%d %s\r\n", pt, v->fb[i]);
 }
 
+/* Before our offer: SDES keys for video the way audio is offered (the
+ * policy, or the SRTP audio runs with), so video is encrypted whenever
+ * audio is.  Keys already running are kept (RFC 4568 7.1.4). */
+static int mvideo_sip_keys(struct msess *s)
+{
+	const struct msdes *a = &s->sip.sdes;
+	struct msdes *d = &s->vsip.sdes;
+
+	d->policy = !a->on ? a->policy :
+		    a->savp ? MSDES_MANDATORY : MSDES_OPTIONAL;
+	return msdes_offer_out(d);
+}
+
 void mvideo_sip_media(GString *g, struct msess *s, bool offer)
 {
 	struct mvideo *v = &s->vid;
@@ -187,31 +232,30 @@ void mvideo_sip_media(GString *g, struct msess *s, bool offer)
 
 	if (!(offer ? v->web_has || v->sip_has : v->sip_has))
 		return;		/* no m=video to offer or mirror */
-	/* Video is relayed as plain RTP only: never beside audio the policy
-	 * says must be encrypted (SDES for video is not built). */
-	if (live && offer && s->sip.sdes.policy == MSDES_MANDATORY) {
-		LOG_INFO("sess", "%s: video refused toward the SIP side: "
-			 "mandatory SRTP, and video is relayed as plain RTP",
-			 s->id);
-		live = false;
-	}
 	if (live && mvideo_port(s)) {
 		LOG_WARN("sess", "%s: no port pair for video: refused", s->id);
 		live = false;
 	}
-	if (!live) {
-		g_string_append_printf(g, "m=video 0 RTP/AVP %d\r\n",
-				       pt > 0 ? pt : 96);
+	if (live && offer && mvideo_sip_keys(s)) {
+		LOG_WARN("sess", "%s: no SRTP keys for video: refused", s->id);
+		live = false;
+	}
+	if (!live) {	/* a refusal keeps the offer's proto (RFC 3264 6) */
+		g_string_append_printf(g, "m=video 0 %s %d\r\n",
+				       !offer && v->sip_savp ? "RTP/SAVP" :
+				       "RTP/AVP", pt > 0 ? pt : 96);
 		return;
 	}
 	if (offer)
 		l->ldir = v->web_dir;
-	g_string_append_printf(g, "m=video %u RTP/AVP %d\r\nc=IN IP4 %s\r\n",
-			       l->port, pt, s->md->cfg.media_ip);
+	g_string_append_printf(g, "m=video %u %s %d\r\nc=IN IP4 %s\r\n",
+			       l->port, msdes_proto(&l->sdes, offer), pt,
+			       s->md->cfg.media_ip);
 	mvideo_codec(g, v, pt);
 	g_string_append_printf(g, "a=%s\r\n", mvideo_dirname(l->ldir));
 	if (!offer && l->rtcp.sdp_mux)	/* as for audio (mneg.c) */
 		g_string_append(g, "a=rtcp-mux\r\n");
+	msdes_write(&l->sdes, g, offer);
 }
 
 /* A payload type for VP8 toward the browser that no audio codec of the
@@ -417,6 +461,7 @@ json_t *mvideo_stats(const struct msess *s)
 	json_object_set_new(web, "mid", json_string(s->vid.mid));
 	json_object_set_new(sip, "port", json_integer(s->vsip.port));
 	json_object_set_new(sip, "latched", json_boolean(s->vsip.latched));
+	json_object_set_new(sip, "srtp", msdes_stats(&s->vsip.sdes));
 	return json_pack("{s:b, s:s, s:o, s:o}", "on", s->vid.on, "codec",
 			 s->vid.on ? "VP8" : "", "web", web, "sip", sip);
 }

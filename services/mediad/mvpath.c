@@ -5,7 +5,9 @@
  * payload type and SSRC belong to the video m= section (mvideo_demux_rtp)
  * and each RTCP compound that names a video source.  From the SIP side,
  * video has its own port pair: RTP on the even port (symmetric RTP:
- * latched on the first packet), RTCP on the odd one or muxed.  VP8 is
+ * latched on the first packet that verifies), RTCP on the odd one or
+ * muxed, SRTP and SRTCP there when SDES keyed the leg (msdes.c: the
+ * same unprotect, counters and re-keying as the audio leg).  VP8 is
  * relayed with the same rewriting as relayed audio; RTCP (SR/RR, PLI,
  * FIR, NACK, REMB) crosses with the same SSRC mapping, NACKed sequence
  * numbers moved back to the sender's own. */
@@ -47,14 +49,20 @@ static void mvpath_to_web(struct msess *s, uint8_t *p, size_t len,
 	mvpath_sent(s, &s->vweb, payload);
 }
 
+/* SRTP when SDES keyed the video leg (msdes.c, as for audio). */
 static void mvpath_to_sip(struct msess *s, uint8_t *p, size_t len,
-			  size_t payload)
+			  size_t cap, size_t payload)
 {
 	struct mleg *o = &s->vsip;
+	int err;
 
 	if (!o->peerlen)
 		return;
 	mrtcp_tx_rtp(&o->rtcp, p, len, (uint64_t)clock_wall_us());
+	if (o->srtp && (err = srtpx_protect_rtp(o->srtp, p, &len, cap))) {
+		mpath_protect_failed(s, o, o->srtp, err);
+		return;
+	}
 	if (sendto(o->sock.fd, p, len, MSG_DONTWAIT,
 		   (const struct sockaddr *)&o->peer, o->peerlen) < 0)
 		return;
@@ -93,7 +101,7 @@ static void mvpath_forward(struct msess *s, struct mleg *in, uint8_t *p,
 	if (out == &s->vweb)
 		mvpath_to_web(s, p, len, cap, h.payload_len);
 	else
-		mvpath_to_sip(s, p, len, h.payload_len);
+		mvpath_to_sip(s, p, len, cap, h.payload_len);
 }
 
 /* NACKs from in's peer name sequence numbers of our stream toward it:
@@ -186,6 +194,8 @@ static void mvpath_sip_rtcp(struct msess *s, struct mleg *l, uint8_t *p,
 		MD_INC(s, MM_RTCP_DROP);
 		return;
 	}
+	if (l->srtp && !mpath_sip_unprotect(s, l, p, &n, true))
+		return;		/* SRTCP that does not verify */
 	memcpy(&l->rtcp.rpeer, from, fl);
 	l->rtcp.rpeerlen = fl;
 	l->rtcp.peer_mux = false;	/* as for audio (mpath.c) */
@@ -197,29 +207,34 @@ void mvpath_sip_in(struct msock *k, uint8_t *p, size_t n, size_t cap,
 {
 	struct msess *s = k->s;
 	struct mleg *l = k->leg;
+	enum rtp_demux d;
 
 	if (k->rtcp) {
 		mvpath_sip_rtcp(s, l, p, n, cap, from, fl);
 		return;
 	}
+	if (l->latched && !mpath_same(from, fl, &l->peer, l->peerlen)) {
+		MD_INC(s, MM_DROP_SOURCE);
+		return;
+	}
+	d = rtp_demux_classify(p, n);
+	if (d != RTP_DEMUX_RTCP && d != RTP_DEMUX_RTP) {
+		MD_INC(s, MM_DROP_BAD);
+		return;
+	}
+	/* SDES-SRTP: only a packet that verifies counts, or latches. */
+	if (l->srtp && !mpath_sip_unprotect(s, l, p, &n,
+					    d == RTP_DEMUX_RTCP))
+		return;
 	if (!l->latched) {	/* symmetric RTP, as for audio */
 		memcpy(&l->peer, from, fl);
 		l->peerlen = fl;
 		l->latched = true;
-	} else if (!mpath_same(from, fl, &l->peer, l->peerlen)) {
-		MD_INC(s, MM_DROP_SOURCE);
-		return;
 	}
-	switch (rtp_demux_classify(p, n)) {
-	case RTP_DEMUX_RTCP:
+	if (d == RTP_DEMUX_RTCP) {
 		l->rtcp.peer_mux = true;
 		mvpath_rtcp_in(s, l, p, n, cap);
-		break;
-	case RTP_DEMUX_RTP:
+	} else {
 		mvpath_forward(s, l, p, n, cap);
-		break;
-	default:
-		MD_INC(s, MM_DROP_BAD);
-		break;
 	}
 }

@@ -55,6 +55,7 @@ static inline void sess_free(struct msess *s)
 {
 	dtls_conn_free(s->web.dtls);
 	srtpx_free(s->sip.srtp);
+	srtpx_free(s->vsip.srtp);
 	if (s->xc) {
 		xcode_free(s->xc);
 		atomic_fetch_sub(&md.ntranscode, 1);
