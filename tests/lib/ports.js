@@ -32,6 +32,7 @@ const RANGES = {
   'integration/mediad': { relay: [31000, 31099], xcode: [31100, 31199] },
   'integration/srtp_backend': { openssl: [31400, 31449], libsrtp: [31450, 31499], bad: [31500, 31509] },
   'integration/mediad_video': { '': [31600, 31649] },
+  'integration/mediad_vsdes': { '': [31650, 31699] },
   'integration/b2bua': { '': [32000, 32199] },
   'integration/b2bua_video': { '': [32300, 32399] },
   'integration/admin': { '': [32400, 32499] },
