@@ -7,8 +7,9 @@
 //   RTP/SAVP)== session 2 <--(DTLS-SRTP, bundled)--> B
 // Checks: VP8 decoded at each end, audio both ways, media_stats shows SRTP
 // on the video SIP legs with no authentication failure, RTCP reports cross
-// the SRTCP video legs browser to browser, an SRTCP PLI made with session
-// 2's key reaches A's sender, and forged, replayed and garbage packets at
+// the SRTCP video legs browser to browser, B's own keyframe requests
+// (RTCRtpScriptTransform.sendKeyFrameRequest: PLIs) reach A's sender, as
+// does an SRTCP PLI the test makes with session 2's key, and forged, replayed and garbage packets at
 // the SIP video ports are dropped and counted.
 'use strict';
 const test = require('node:test');
@@ -25,20 +26,55 @@ const skip = !browser.available() && `no ${browser.CHROMIUM}`;
 
 const req = (obj) => suite.request(`rtcgate.media.${node.id}`, { v: 1, ...obj }, 5000);
 
+// Each browser sends a tone of its own (A 600 Hz, B 1000 Hz) beside the
+// fake camera, and analyses the audio it receives.
+const TONE = { a: 600, b: 1000 };
 const PAGE = `
 window.v = {
-  pcs: {},
+  pcs: {}, an: {}, ac: null,
   async pc(name) {
     const pc = new RTCPeerConnection({ bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require' });
     this.pcs[name] = pc;
+    const ac = this.ac || (this.ac = new AudioContext());
     pc.ontrack = (e) => {
+      const st = e.streams[0] || new MediaStream([e.track]);
       const el = document.createElement(e.track.kind); el.muted = true; el.autoplay = true;
-      el.srcObject = e.streams[0] || new MediaStream([e.track]); document.body.appendChild(el);
+      el.srcObject = st; document.body.appendChild(el);
       el.play().catch(() => {});
+      if (e.track.kind === 'audio') {
+        const an = ac.createAnalyser(); an.fftSize = 4096;
+        ac.createMediaStreamSource(new MediaStream([e.track])).connect(an);
+        this.an[name] = an;
+      }
     };
-    const s = await navigator.mediaDevices.getUserMedia({ audio: true,
+    const cam = await navigator.mediaDevices.getUserMedia({
       video: { width: 320, height: 240, frameRate: 15 } });
+    const osc = ac.createOscillator(); osc.frequency.value = ${JSON.stringify(TONE)}[name];
+    const dst = ac.createMediaStreamDestination(); osc.connect(dst); osc.start();
+    const s = new MediaStream([...dst.stream.getAudioTracks(), ...cam.getVideoTracks()]);
     return { pc, s };
+  },
+  // A keyframe request from name's video receiver (a PLI or FIR of the
+  // browser's own), through an RTCRtpScriptTransform that passes frames on.
+  async askKeyframe(name) {
+    if (typeof RTCRtpScriptTransform === 'undefined') return 'no RTCRtpScriptTransform';
+    if (!this.kw) {
+      const src = 'onrtctransform = (e) => { const t = e.transformer;' +
+        ' t.readable.pipeTo(t.writable); onmessage = () => t.sendKeyFrameRequest()' +
+        '.then(() => postMessage("ok"), (x) => postMessage(String(x))); };';
+      this.kw = new Worker(URL.createObjectURL(new Blob([src])));
+      const r = this.pcs[name].getReceivers().find((x) => x.track.kind === 'video');
+      r.transform = new RTCRtpScriptTransform(this.kw, {});
+      await new Promise((res) => setTimeout(res, 300));
+    }
+    return new Promise((res) => { this.kw.onmessage = (m) => res(m.data); this.kw.postMessage(1); });
+  },
+  // Loudest frequency (Hz) and its level (dB) of what name receives.
+  peak(name) {
+    const an = this.an[name]; if (!an) return null;
+    const d = new Float32Array(an.frequencyBinCount); an.getFloatFrequencyData(d);
+    let bi = 1; for (let i = 1; i < d.length; i++) if (d[i] > d[bi]) bi = i;
+    return { hz: bi * this.ac.sampleRate / an.fftSize, db: d[bi] };
   },
   async offer(name) {
     const { pc, s } = await this.pc(name);
@@ -173,6 +209,13 @@ test('browsers through two sessions whose SIP legs run SDES-SRTP: VP8, audio, SR
         return s.ain && s.ain.packetsReceived > 50 && s.ain.totalSamplesReceived > 0 && s;
       }, 15000, `${n} receiving audio`);
       assert.equal(au.ain.mime, 'audio/opus');
+      // the other browser's tone, through both SRTP audio legs
+      const want = TONE[n === 'a' ? 'b' : 'a'];
+      const pk = await waitFor(async () => {
+        const p = await page.evaluate((x) => window.v.peak(x), n);
+        return p && Math.abs(p.hz - want) < 30 && p.db > -70 && p;
+      }, 15000, `${n} hearing ${want} Hz`);
+      assert.ok(Math.abs(pk.hz - want) < 30, `${n}: peak ${pk.hz} Hz`);
       // the other browser's reports crossed both SRTCP video legs
       await waitFor(async () => {
         const s = await page.evaluate((x) => window.v.rtp(x), n);
@@ -200,6 +243,24 @@ test('browsers through two sessions whose SIP legs run SDES-SRTP: VP8, audio, SR
     // An SRTCP PLI under session 2's key at session 1's SIP video RTCP
     // port (the host is checked there, not the port) reaches A's sender.
     const st1 = await req({ kind: 'media_stats', session: s1.session });
+    let st;
+    // B's own keyframe requests (PLI) cross session 2's SRTCP video leg
+    // and session 1's, and reach A's sender.
+    const pa0 = (await page.evaluate(() => window.v.rtp('a'))).vout.pliCount;
+    const pb0 = (await page.evaluate(() => window.v.rtp('b'))).vin.pliCount;
+    const pa = await waitFor(async () => {
+      const r = await page.evaluate(() => window.v.askKeyframe('b'));
+      assert.equal(r, 'ok', `sendKeyFrameRequest: ${r}`);
+      await sleep(300);
+      const now = (await page.evaluate(() => window.v.rtp('a'))).vout.pliCount;
+      return now >= pa0 + 3 && now;
+    }, 20000, "B's PLIs at A");
+    const pb = (await page.evaluate(() => window.v.rtp('b'))).vin.pliCount;
+    assert.ok(pb >= pb0 + 3, `B sent PLIs (${pb0} -> ${pb})`);
+    assert.ok(pa >= pa0 + 3);
+    st = await req({ kind: 'media_stats', session: s1.session });
+    assert.equal(st.video.sip.srtp.auth_fail, 0);
+
     const before = (await page.evaluate(() => window.v.rtp('a'))).vout.pliCount;
     const sock = dgram.createSocket('udp4');
     await new Promise((r) => sock.bind(0, '127.0.0.1', r));
@@ -228,7 +289,7 @@ test('browsers through two sessions whose SIP legs run SDES-SRTP: VP8, audio, SR
         await send(Buffer.alloc(60, 0x17), vport1 + 1);
       }
       const pliNow = (await page.evaluate(() => window.v.rtp('a'))).vout.pliCount;
-      const st = await waitFor(async () => {
+      st = await waitFor(async () => {
         const s = await req({ kind: 'media_stats', session: s1.session });
         return s.video.sip.srtp.auth_fail >= 20 && s.video.sip.srtp.replay >= 20 && s;
       }, 10000, 'forgeries counted');
