@@ -232,6 +232,12 @@ void mvideo_sip_media(GString *g, struct msess *s, bool offer)
 
 	if (!(offer ? v->web_has || v->sip_has : v->sip_has))
 		return;		/* no m=video to offer or mirror */
+	if (!offer && v->on && !v->sip_ok) {
+		/* a re-offer answered here whose video we refused (its SRTP
+		 * unusable): video stops, audio goes on */
+		v->on = false;
+		live = false;
+	}
 	if (live && mvideo_port(s)) {
 		LOG_WARN("sess", "%s: no port pair for video: refused", s->id);
 		live = false;

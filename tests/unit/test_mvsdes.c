@@ -362,6 +362,28 @@ static void test_reoffer_rekey(void **st)
 	sess_free(s);
 }
 
+/* A re-offer whose video crypto we cannot use: video stops, audio on. */
+static void test_reoffer_unusable_video(void **st)
+{
+	char *ans, *ans2, *off, why[200] = "";
+	struct msess *s = sip_call(&ans);
+	bool fwd = true;
+
+	off = sip_offer("RTP/SAVP", L("a=crypto:3 F8_128_HMAC_SHA1_80 "
+				      "inline:" KEY_V2), 2);
+	ans2 = mneg_update(s, MLEG_SIP, off, &fwd, why, sizeof(why));
+	if (!ans2)
+		fail_msg("re-offer refused: %s", why);
+	assert_false(s->vid.on);
+	has(ans2, "m=audio 20002 RTP/SAVP 0\r\n");
+	has(ans2, "m=video 0 RTP/SAVP ");
+	assert_int_equal(count(ans2, "a=crypto:"), 1);
+	g_free(off);
+	g_free(ans);
+	g_free(ans2);
+	sess_free(s);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -372,6 +394,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_our_offer_mandatory_plain_video),
 		cmocka_unit_test(test_our_offer_optional_and_off),
 		cmocka_unit_test(test_reoffer_rekey),
+		cmocka_unit_test(test_reoffer_unusable_video),
 	};
 
 	if (argc > 1)
