@@ -105,7 +105,7 @@ struct mvideo {
 	bool web_has, sip_has;		/* that side's last SDP had m=video */
 	bool sip_vfirst;		/* ... before its m=audio */
 	bool web_ok, sip_ok;		/* ... with VP8 on a port */
-	bool sip_savp;			/* the SIP side's m=video: RTP/SAVP(F) */
+	bool sip_savp;			/* ... its m=video is RTP/SAVP(F) */
 	bool on;			/* both: VP8 flows */
 	enum sdp_dir web_dir, sip_dir;	/* as offered / answered */
 	int web_pt, sip_pt;		/* VP8 on each side */

@@ -246,7 +246,7 @@ void mvideo_sip_media(GString *g, struct msess *s, bool offer)
 		LOG_WARN("sess", "%s: no SRTP keys for video: refused", s->id);
 		live = false;
 	}
-	if (!live) {	/* a refusal keeps the offer's proto (RFC 3264 6) */
+	if (!live) {	/* the offer's proto kept (RFC 3264 6) */
 		g_string_append_printf(g, "m=video 0 %s %d\r\n",
 				       !offer && v->sip_savp ? "RTP/SAVP" :
 				       "RTP/AVP", pt > 0 ? pt : 96);
