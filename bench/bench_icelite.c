@@ -12,6 +12,7 @@
  * checked, so a figure cannot come from a short cut.
  */
 #include "icelite.h"
+#include "lib/benchc.h"
 
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -50,26 +51,11 @@ struct input {
 	enum icelite_verdict expect;
 };
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
 static double run(const struct input *in)
 {
 	uint8_t reply[BUF];
 	struct icelite_check out;
-	uint64_t t0 = now_ns();
+	uint64_t t0 = bench_ns(CLOCK_MONOTONIC);
 
 	for (int i = 0; i < ITERS; i++) {
 		size_t n = sizeof(reply);
@@ -81,7 +67,7 @@ static double run(const struct input *in)
 			exit(1);
 		}
 	}
-	return (double)(now_ns() - t0) / ITERS;
+	return (double)(bench_ns(CLOCK_MONOTONIC) - t0) / ITERS;
 }
 
 static void report(const struct input *in)
@@ -91,7 +77,7 @@ static void report(const struct input *in)
 	run(in);	/* warm caches and branch predictors */
 	for (int i = 0; i < RUNS; i++)
 		r[i] = run(in);
-	qsort(r, RUNS, sizeof(r[0]), cmp_double);
+	qsort(r, RUNS, sizeof(r[0]), bench_cmp_double);
 	printf("%-40s %4zu B %8.1f ns   (min %.1f, max %.1f)\n", in->name,
 	       in->len, r[RUNS / 2], r[0], r[RUNS - 1]);
 }

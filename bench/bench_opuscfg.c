@@ -21,6 +21,7 @@
  * away.  `bench_opuscfg one|cx|combo|dec` runs one table.
  */
 #include "g711.h"
+#include "lib/benchc.h"
 
 #include <math.h>
 #include <opus/opus.h>
@@ -57,37 +58,6 @@ static uint8_t pkt[NPKT][PKT_MAX];
 static int pkt_len[NPKT];
 static volatile unsigned sink;
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-static void voiced(int16_t *pcm, size_t n, double fs)
-{
-	unsigned r = 1;
-
-	for (size_t i = 0; i < n; i++) {
-		double t = (double)i / fs, v = 0;
-		double env = 0.55 + 0.45 * sin(2 * M_PI * 4 * t);
-
-		for (int h = 1; h <= 24 && h * 140 < fs / 2; h++)
-			v += sin(2 * M_PI * 140 * h * t) / h;
-		r = r * 1103515245u + 12345u;
-		v = 4000 * env * v + (double)((r >> 16) % 601) - 300;
-		pcm[i] = (int16_t)lrint(v);
-	}
-}
-
 static void die(const char *what, int err)
 {
 	fprintf(stderr, "%s: %s\n", what, opus_strerror(err));
@@ -121,7 +91,7 @@ static const int16_t *frame_in(int i)
 static double enc_run(OpusEncoder *enc)
 {
 	uint8_t out[PKT_MAX];
-	uint64_t t0 = now_ns();
+	uint64_t t0 = bench_ns(CLOCK_THREAD_CPUTIME_ID);
 
 	for (int i = 0; i < FRAMES; i++) {
 		int n = opus_encode(enc, frame_in(i), F8, out, PKT_MAX);
@@ -130,12 +100,12 @@ static double enc_run(OpusEncoder *enc)
 			die("opus_encode", n);
 		sink += out[0];
 	}
-	return (double)(now_ns() - t0) / 1000.0 / FRAMES;
+	return (double)(bench_ns(CLOCK_THREAD_CPUTIME_ID) - t0) / 1000.0 / FRAMES;
 }
 
 static double median(double *r, int n)
 {
-	qsort(r, (size_t)n, sizeof(r[0]), cmp_double);
+	qsort(r, (size_t)n, sizeof(r[0]), bench_cmp_double);
 	return r[n / 2];
 }
 
@@ -431,7 +401,7 @@ enum dmode { D_NORMAL, D_FEC, D_PLC };
 static double dec_run(enum dmode m)
 {
 	int16_t out[F8];
-	uint64_t t0 = now_ns();
+	uint64_t t0 = bench_ns(CLOCK_THREAD_CPUTIME_ID);
 
 	for (int i = 0; i < FRAMES; i++) {
 		int k = i % NPKT, n;
@@ -446,7 +416,7 @@ static double dec_run(enum dmode m)
 			die("opus_decode", n);
 		sink += (unsigned)out[0];
 	}
-	return (double)(now_ns() - t0) / 1000.0 / FRAMES;
+	return (double)(bench_ns(CLOCK_THREAD_CPUTIME_ID) - t0) / 1000.0 / FRAMES;
 }
 
 static void dec_line(const char *name, enum dmode m)
@@ -486,8 +456,8 @@ int main(int argc, char **argv)
 {
 	const char *only = argc > 1 ? argv[1] : "";
 
-	voiced(pcm8, NPKT * F8, 8000);
-	voiced(pcm48, NPKT * F48, 48000);
+	bench_voiced(pcm8, NPKT * F8, 8000);
+	bench_voiced(pcm48, NPKT * F48, 48000);
 	/* "tone": a steady 1 kHz sine at -10 dBFS instead, to show how much
 	 * a pure tone flatters the encoder. */
 	if (strstr(only, "tone"))

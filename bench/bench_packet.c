@@ -12,6 +12,7 @@
  */
 #include "g711.h"
 #include "rtp.h"
+#include "lib/benchc.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,21 +29,6 @@ enum {
 
 static volatile uint32_t sink;	/* keeps results observable */
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
 typedef double (*bench_fn)(void);
 
 static void report(const char *name, bench_fn fn)
@@ -52,7 +38,7 @@ static void report(const char *name, bench_fn fn)
 	fn();	/* warm caches and branch predictors */
 	for (int i = 0; i < RUNS; i++)
 		r[i] = fn();
-	qsort(r, RUNS, sizeof(r[0]), cmp_double);
+	qsort(r, RUNS, sizeof(r[0]), bench_cmp_double);
 	printf("%-44s %8.1f ns   (min %.1f, max %.1f)\n", name, r[RUNS / 2],
 	       r[0], r[RUNS - 1]);
 }
@@ -78,14 +64,14 @@ static double bench_input_only(void)
 	uint64_t t0;
 
 	memcpy(p, pkt_template, sizeof(p));
-	t0 = now_ns();
+	t0 = bench_ns(CLOCK_MONOTONIC);
 	for (uint32_t i = 0; i < PKTS; i++) {
 		next_input(p, i);
 		acc += p[3];
 		__asm__ volatile("" : : "r"(p) : "memory");
 	}
 	sink = acc;
-	return (double)(now_ns() - t0) / PKTS;
+	return (double)(bench_ns(CLOCK_MONOTONIC) - t0) / PKTS;
 }
 
 static double bench_parse_rewrite(void)
@@ -102,7 +88,7 @@ static double bench_parse_rewrite(void)
 	rtp_rewrite_init(&rw, &cfg);
 	rtp_rewrite_map_pt(&rw, 0, 0);
 	memcpy(p, pkt_template, sizeof(p));
-	t0 = now_ns();
+	t0 = bench_ns(CLOCK_MONOTONIC);
 	for (uint32_t i = 0; i < PKTS; i++) {
 		next_input(p, i);
 		if (rtp_parse(p, sizeof(p), &h) > 0 &&
@@ -110,7 +96,7 @@ static double bench_parse_rewrite(void)
 			acc += rtp_seq(p) + (uint32_t)h.payload_len;
 	}
 	sink = acc;
-	return (double)(now_ns() - t0) / PKTS;
+	return (double)(bench_ns(CLOCK_MONOTONIC) - t0) / PKTS;
 }
 
 static double bench_demux_parse_rewrite_stats(void)
@@ -129,7 +115,7 @@ static double bench_demux_parse_rewrite_stats(void)
 	rtp_rewrite_map_pt(&rw, 0, 0);
 	rtp_rxstats_init(&st, rtp_ssrc(pkt_template), 8000);
 	memcpy(p, pkt_template, sizeof(p));
-	t0 = now_ns();
+	t0 = bench_ns(CLOCK_MONOTONIC);
 	for (uint32_t i = 0; i < PKTS; i++) {
 		next_input(p, i);
 		if (rtp_demux_classify(p, sizeof(p)) != RTP_DEMUX_RTP ||
@@ -141,7 +127,7 @@ static double bench_demux_parse_rewrite_stats(void)
 			acc += rtp_seq(p);
 	}
 	sink = acc + st.received;
-	return (double)(now_ns() - t0) / PKTS;
+	return (double)(bench_ns(CLOCK_MONOTONIC) - t0) / PKTS;
 }
 
 /* ---- G.711 ---- */
@@ -198,7 +184,7 @@ static double bench_g711(int alaw, int table)
 	uint8_t code[FRAME];
 	int16_t out[FRAME];
 	uint32_t acc = 0;
-	uint64_t t0 = now_ns();
+	uint64_t t0 = bench_ns(CLOCK_MONOTONIC);
 
 	for (int n = 0; n < FRAMES; n++) {
 		const int16_t *in = pcm_in[n % NFRAMES];
@@ -221,7 +207,7 @@ static double bench_g711(int alaw, int table)
 		acc += (uint32_t)out[n % FRAME];
 	}
 	sink = acc;
-	return (double)(now_ns() - t0) / FRAMES;
+	return (double)(bench_ns(CLOCK_MONOTONIC) - t0) / FRAMES;
 }
 
 static double bench_ulaw(void) { return bench_g711(0, 0); }
@@ -238,13 +224,13 @@ static double bench_ulaw_decode_only(void)
 
 	for (int f = 0; f < NFRAMES; f++)
 		g711_ulaw_encode(pcm_in[f], FRAME, code[f]);
-	t0 = now_ns();
+	t0 = bench_ns(CLOCK_MONOTONIC);
 	for (int n = 0; n < FRAMES; n++) {
 		g711_ulaw_decode(code[n % NFRAMES], FRAME, out);
 		acc += (uint32_t)out[n % FRAME];
 	}
 	sink = acc;
-	return (double)(now_ns() - t0) / FRAMES;
+	return (double)(bench_ns(CLOCK_MONOTONIC) - t0) / FRAMES;
 }
 
 static void make_template(void)

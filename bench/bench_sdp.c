@@ -14,6 +14,7 @@
  * of RUNS runs, in microseconds per offer.
  */
 #include "sdp.h"
+#include "lib/benchc.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -82,13 +83,6 @@ static double now_us(void)
 	return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
 static void check(int err, const struct sdp_session *s)
 {
 	if (err || s->nmedia != 1 || s->media[0].ncodecs != 8) {
@@ -144,7 +138,7 @@ static void report(const char *name, void (*fn)(void))
 			fn();
 		r[k] = (now_us() - t0) / ITERS;
 	}
-	qsort(r, RUNS, sizeof(r[0]), cmp_double);
+	qsort(r, RUNS, sizeof(r[0]), bench_cmp_double);
 	printf("%-44s %8.2f us   (min %.2f, max %.2f)\n", name, r[RUNS / 2],
 	       r[0], r[RUNS - 1]);
 }

@@ -20,6 +20,7 @@
  * counted as SRTP cost (cache and hyper-thread contention still is).
  */
 #include "srtpx.h"
+#include "lib/benchc.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -65,13 +66,6 @@ static void build(uint16_t seq0, uint32_t ts0)
 	}
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
 struct result {
 	double protect[RUNS];
 	double unprotect[RUNS];
@@ -111,7 +105,7 @@ static int run_once(struct srtpx *tx, struct srtpx *rx, int pkts,
 
 static void report(const char *what, double *v)
 {
-	qsort(v, RUNS, sizeof(*v), cmp_double);
+	qsort(v, RUNS, sizeof(*v), bench_cmp_double);
 	printf("  %-10s %7.0f ns/packet  (min %.0f, max %.0f)\n", what,
 	       v[RUNS / 2], v[0], v[RUNS - 1]);
 }

@@ -22,6 +22,7 @@
  */
 #include "g711.h"
 #include "xcode.h"
+#include "lib/benchc.h"
 
 #include <math.h>
 #include <opus/opus.h>
@@ -44,37 +45,6 @@ static uint8_t pkt[NPKT][XCODE_OPUS_PKT_MAX];
 static int pkt_len[NPKT];
 static struct xcode *bx;	/* the transcoder under test */
 static volatile unsigned sink;	/* keeps results observable */
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-static void voiced(int16_t *pcm, size_t n, double fs)
-{
-	unsigned r = 1;
-
-	for (size_t i = 0; i < n; i++) {
-		double t = (double)i / fs, v = 0;
-		double env = 0.55 + 0.45 * sin(2 * M_PI * 4 * t);
-
-		for (int h = 1; h <= 24 && h * 140 < fs / 2; h++)
-			v += sin(2 * M_PI * 140 * h * t) / h;
-		r = r * 1103515245u + 12345u;
-		v = 4000 * env * v + (double)((r >> 16) % 601) - 300;
-		pcm[i] = (int16_t)lrint(v);
-	}
-}
 
 static void die(const char *what, int err)
 {
@@ -137,7 +107,7 @@ static void our_packets(int complexity)
 static double run_decode(void)
 {
 	uint8_t out[XCODE_PKT_SAMPLES_MAX];
-	uint64_t t0 = now_ns();
+	uint64_t t0 = bench_ns(CLOCK_THREAD_CPUTIME_ID);
 
 	for (int i = 0; i < FRAMES; i++) {
 		int k = i % NPKT;
@@ -148,13 +118,13 @@ static double run_decode(void)
 			die("xcode_opus_to_g711", n);
 		sink += out[0];
 	}
-	return (double)(now_ns() - t0) / 1000.0 / FRAMES;
+	return (double)(bench_ns(CLOCK_THREAD_CPUTIME_ID) - t0) / 1000.0 / FRAMES;
 }
 
 static double run_encode(void)
 {
 	uint8_t out[XCODE_OPUS_PKT_MAX];
-	uint64_t t0 = now_ns();
+	uint64_t t0 = bench_ns(CLOCK_THREAD_CPUTIME_ID);
 
 	for (int i = 0; i < FRAMES; i++) {
 		int n = xcode_g711_to_opus(bx, ulaw + (i % NPKT) * F8, F8,
@@ -164,7 +134,7 @@ static double run_encode(void)
 			die("xcode_g711_to_opus", n);
 		sink += out[0];
 	}
-	return (double)(now_ns() - t0) / 1000.0 / FRAMES;
+	return (double)(bench_ns(CLOCK_THREAD_CPUTIME_ID) - t0) / 1000.0 / FRAMES;
 }
 
 static void report(const char *name, double (*fn)(void))
@@ -174,7 +144,7 @@ static void report(const char *name, double (*fn)(void))
 	fn();	/* warm caches, and let the codec settle */
 	for (int i = 0; i < RUNS; i++)
 		r[i] = fn();
-	qsort(r, RUNS, sizeof(r[0]), cmp_double);
+	qsort(r, RUNS, sizeof(r[0]), bench_cmp_double);
 	printf("%-44s %7.1f us   (min %.1f, max %.1f)\n", name,
 	       r[RUNS / 2], r[0], r[RUNS - 1]);
 }
@@ -184,8 +154,8 @@ int main(void)
 	static const int cx[] = { 5, 10 };
 	char name[64];
 
-	voiced(pcm8, NPKT * F8, 8000);
-	voiced(pcm48, NPKT * F48, 48000);
+	bench_voiced(pcm8, NPKT * F8, 8000);
+	bench_voiced(pcm48, NPKT * F48, 48000);
 	g711_ulaw_encode(pcm8, NPKT * F8, ulaw);
 	printf("per 20 ms frame, median of %d runs of %d frames\n", RUNS,
 	       FRAMES);

@@ -147,6 +147,22 @@ run_mediad_idle_bench() {
 	fi
 }
 
+# bench/b2bua_tls.js: the b2bua's TLS front end, CPU per TLS set-up and per
+# relayed message.
+run_b2bua_tls_bench() {
+	wanted b2bua_tls || return 0
+	echo "== bench/b2bua_tls.js (BUILD=$BUILD)"
+	if ! command -v node >/dev/null || [ ! -d tests/node_modules/nats ]; then
+		echo "-- b2bua_tls: skipped (needs node and tests/node_modules: make deps)"
+		return 0
+	fi
+	# shellcheck disable=SC2086 # B2B_TLS_BENCH_ARGS is a list of options
+	if ! node bench/b2bua_tls.js ${B2B_TLS_BENCH_ARGS:-}; then
+		echo "-- b2bua_tls: FAILED"
+		failed+=(b2bua_tls)
+	fi
+}
+
 machine
 for src in bench/bench_*.c; do
 	[ -e "$src" ] || continue
@@ -156,12 +172,14 @@ run_registrar_bench
 run_b2bua_bench
 run_mediad_load_bench
 run_mediad_idle_bench
+run_b2bua_tls_bench
 for js in bench/*.js; do
 	[ -e "$js" ] || continue
 	[ "$js" = bench/registrar.js ] && continue
 	[ "$js" = bench/b2bua.js ] && continue
 	[ "$js" = bench/mediad_load.js ] && continue
 	[ "$js" = bench/mediad_idle.js ] && continue
+	[ "$js" = bench/b2bua_tls.js ] && continue
 	echo "== $js: skipped (run.sh does not know how to run it)"
 done
 echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
