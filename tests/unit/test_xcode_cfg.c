@@ -20,6 +20,7 @@
 #include "mediad/mrtcp.h"
 #include "mediad/rtp.h"
 #include "mediad/xcode.h"
+#include "tone.h"
 
 enum {
 	SR = 8000,
@@ -34,32 +35,6 @@ static const double TONE_AMP = 10362.0;	/* -10 dBFS */
 
 static int16_t pcm_in[N8], pcm_out[N8];
 static uint8_t g711_in[N8], g711_out[N8];
-
-static void make_tone(int16_t *pcm, size_t n, double f, double amp)
-{
-	for (size_t i = 0; i < n; i++)
-		pcm[i] = (int16_t)lrint(amp * sin(2 * M_PI * f * (double)i /
-						  SR));
-}
-
-/* Amplitude of the component at f (Goertzel). */
-static double tone_amp(const int16_t *x, size_t n, double f)
-{
-	double c = 2 * cos(2 * M_PI * f / SR), s1 = 0, s2 = 0;
-
-	for (size_t i = 0; i < n; i++) {
-		double s0 = x[i] + c * s1 - s2;
-
-		s2 = s1;
-		s1 = s0;
-	}
-	return 2 * sqrt(s1 * s1 + s2 * s2 - c * s1 * s2) / (double)n;
-}
-
-static double db(double a, double b)
-{
-	return 20 * log10(a / b);
-}
 
 /* The defaults, as libopus reports them after xcode_new(). */
 static void test_defaults_applied(void **state)
@@ -124,7 +99,7 @@ static void tone_round_trip(enum xcode_law law)
 	size_t n = N8 - SKIP8;
 	double a;
 
-	make_tone(pcm_in, N8, 1000, TONE_AMP);
+	make_tone(pcm_in, N8, 1000, SR, TONE_AMP, 0);
 	if (law == XCODE_ULAW)
 		g711_ulaw_encode(pcm_in, N8, g711_in);
 	else
@@ -147,12 +122,12 @@ static void tone_round_trip(enum xcode_law law)
 	else
 		g711_alaw_decode(g711_out, N8, pcm_out);
 	n -= n % (SR / 500);
-	a = tone_amp(pcm_out + SKIP8, n, 1000);
+	a = tone_amp(pcm_out + SKIP8, n, 1000, SR);
 	print_message("%s round trip: 1 kHz at %+.2f dB", law == XCODE_ULAW ?
 		      "PCMU" : "PCMA", db(a, TONE_AMP));
 	assert_true(fabs(db(a, TONE_AMP)) < 1.0);
 	for (size_t i = 0; i < 3; i++) {
-		double o = tone_amp(pcm_out + SKIP8, n, others[i]);
+		double o = tone_amp(pcm_out + SKIP8, n, others[i], SR);
 
 		print_message(", %g Hz %.1f dB below", others[i], db(a, o));
 		assert_true(db(a, o) > 30.0);
@@ -186,9 +161,9 @@ static double fec_rebuild_db(struct xcode *x)
 	struct xcode *dr = NULL, *df = NULL;
 	double er = 0, ef = 0;
 
-	make_tone(pcm_in, (size_t)STEP * F8, 500, TONE_AMP / 30);
+	make_tone(pcm_in, (size_t)STEP * F8, 500, SR, TONE_AMP / 30, 0);
 	make_tone(pcm_in + STEP * F8, (size_t)(STEPS - STEP) * F8, 1000,
-		  TONE_AMP);
+		  SR, TONE_AMP, 0);
 	g711_ulaw_encode(pcm_in, (size_t)STEPS * F8, g711_in);
 	for (int f = 0; f < STEPS; f++) {
 		len[f] = xcode_g711_to_opus(x, g711_in + f * F8, F8,
